@@ -1,0 +1,11 @@
+"""Kali Safaris' O'mari payment assistant: the rasa-sdk action server package.
+
+Modules, in the order a payment passes through them:
+- ``parsing``: pure functions that read customer text into slot values;
+- ``form_validation``: the payment form's validator (thin: parse, check, explain);
+- ``payment_actions``: the other custom actions (ask, conclude, cancel, hand over);
+- ``payments``: the money rules, the one place that moves a payment's state;
+- ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database;
+- ``settings``: every environment variable, read in one place;
+- ``ops``: the operations CLI (``python -m actions.ops``).
+"""

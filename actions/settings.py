@@ -1,0 +1,103 @@
+"""Every setting the action server and the ops CLI read, in one place.
+
+Settings come from environment variables so the same code runs against the
+local sandbox, O'mari's UAT and production without edits. Each variable has a
+default that makes a fresh clone work on one machine (SQLite, sandbox on
+loopback). The README's "Configuration" table mirrors this module.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
+SANDBOX_PORT = 8099
+# The key the sandbox accepts when no real merchant key is configured. It is
+# not a secret: it only opens the loopback sandbox.
+SANDBOX_MERCHANT_KEY = "sandbox-merchant-key"
+DEFAULT_SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}{SANDBOX_BASE_PATH}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; build it with :func:`load_settings`."""
+
+    omari_api_base_url: str
+    omari_merchant_key: str
+    # True when no real merchant key is set: the product then talks to the
+    # loopback sandbox, and `make run` / `make serve` start it.
+    uses_sandbox: bool
+    omari_connect_timeout: float
+    omari_read_timeout: float
+    # O'mari's `channel` field is the merchant's integration channel (WEB or
+    # POS), never the customer's wallet; see ../shared/omari-merchant-api.md.
+    omari_merchant_channel: str
+    database_url: str
+    # How many invalid answers to one question before the assistant stops
+    # looping and offers to start over or talk to a person (first try + 2).
+    max_invalid_answers: int
+    support_contact: str
+
+    def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
+        return (
+            f"Settings(omari_api_base_url={self.omari_api_base_url!r}, "
+            f"uses_sandbox={self.uses_sandbox}, database_url={_redact_url(self.database_url)!r})"
+        )
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL such as postgresql://user:pw@host/db."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}"
+
+
+def _float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {raw!r}")
+    return value
+
+
+def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Read the settings from ``environ`` (the process environment by default)."""
+    env = os.environ if environ is None else environ
+    merchant_key = env.get("OMARI_MERCHANT_KEY", "").strip()
+    uses_sandbox = not merchant_key
+    channel = env.get("OMARI_MERCHANT_CHANNEL", "WEB").strip().upper() or "WEB"
+    if channel not in {"WEB", "POS"}:
+        raise ValueError(f"OMARI_MERCHANT_CHANNEL must be WEB or POS, got {channel!r}")
+    return Settings(
+        omari_api_base_url=(env.get("OMARI_API_BASE_URL", "").strip() or DEFAULT_SANDBOX_URL).rstrip("/"),
+        omari_merchant_key=merchant_key or SANDBOX_MERCHANT_KEY,
+        uses_sandbox=uses_sandbox,
+        omari_connect_timeout=_float(env, "OMARI_CONNECT_TIMEOUT", 10.0),
+        omari_read_timeout=_float(env, "OMARI_READ_TIMEOUT", 30.0),
+        omari_merchant_channel=channel,
+        database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///kali_safaris.db",
+        max_invalid_answers=_int(env, "MAX_INVALID_ANSWERS", 3),
+        support_contact=env.get("SUPPORT_CONTACT", "").strip() or "+263 77 200 0000",
+    )
