@@ -1,0 +1,360 @@
+"""A small repository API over the booking database.
+
+Each method opens its own short session and returns frozen snapshots, never
+live ORM objects: the action server serves many conversations at once, and a
+snapshot cannot be lazily reloaded half-way through someone else's write.
+
+Crediting happens in one database transaction that first moves the payment
+from an open state to ``success`` with a conditional UPDATE. Only the caller
+whose UPDATE matched a row goes on to add the amount to the booking, so a
+redelivered message, a double tap or a racing reconciliation credits once.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Iterator, List, Optional, Sequence
+
+from sqlalchemy import create_engine, event, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.models import (
+    CENT,
+    OPEN_TRANSACTION_STATUSES,
+    Base,
+    Booking,
+    BookingStatus,
+    PaymentTransaction,
+    TransactionStatus,
+    utc_now,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BookingSnapshot:
+    reference: str
+    customer_name: str
+    customer_phone: str
+    tour_name: str
+    total: Decimal
+    amount_paid: Decimal
+    balance_due: Decimal
+    deposit_due: Decimal
+    currency: str
+    status: str
+    accepts_payment: bool
+
+    @classmethod
+    def of(cls, booking: Booking) -> "BookingSnapshot":
+        return cls(
+            reference=booking.reference,
+            customer_name=booking.customer_name,
+            customer_phone=booking.customer_phone,
+            tour_name=booking.tour_name,
+            total=booking.total,
+            amount_paid=booking.amount_paid,
+            balance_due=booking.balance_due,
+            deposit_due=booking.deposit_due,
+            currency=booking.currency,
+            status=booking.status,
+            accepts_payment=booking.accepts_payment,
+        )
+
+
+@dataclass(frozen=True)
+class TransactionSnapshot:
+    reference: str
+    booking_reference: str
+    sender_id: str
+    msisdn: str
+    amount: Decimal
+    currency: str
+    customer_channel: str
+    otp_reference: Optional[str]
+    otp_attempts: int
+    payment_reference: Optional[str]
+    debit_reference: Optional[str]
+    status: str
+    response_code: Optional[str]
+    response_message: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, transaction: PaymentTransaction) -> "TransactionSnapshot":
+        return cls(
+            reference=transaction.reference,
+            booking_reference=transaction.booking.reference,
+            sender_id=transaction.sender_id,
+            msisdn=transaction.msisdn,
+            amount=transaction.amount,
+            currency=transaction.currency,
+            customer_channel=transaction.customer_channel,
+            otp_reference=transaction.otp_reference,
+            otp_attempts=transaction.otp_attempts,
+            payment_reference=transaction.payment_reference,
+            debit_reference=transaction.debit_reference,
+            status=transaction.status,
+            response_code=transaction.response_code,
+            response_message=transaction.response_message,
+            created_at=transaction.created_at,
+            updated_at=transaction.updated_at,
+        )
+
+
+def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:
+    """The status a booking earns from what has been paid on it; never a step back."""
+    if status in (BookingStatus.CANCELLED.value, BookingStatus.REFUNDED.value):
+        # Money that really moved is recorded, but it never reopens a booking
+        # the office has cancelled or refunded.
+        return status
+    if amount_paid >= total:
+        return BookingStatus.PAID.value
+    if status == BookingStatus.DEPOSIT_PAID.value or amount_paid >= (total / 2).quantize(CENT):
+        return BookingStatus.DEPOSIT_PAID.value
+    return BookingStatus.PENDING.value
+
+
+def _make_engine(database_url: str) -> Engine:
+    if not database_url.startswith("sqlite"):
+        return create_engine(database_url, pool_pre_ping=True, future=True)
+    engine = create_engine(
+        database_url,
+        future=True,
+        # Several threads of the action server share the engine; SQLite itself
+        # serialises writers, and the timeout makes a second writer wait for
+        # the first instead of failing with "database is locked".
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+class BookingStore:
+    """Bookings and payment transactions, one short session per call."""
+
+    def __init__(self, database_url: str) -> None:
+        self._engine = _make_engine(database_url)
+        self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False, future=True)
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self._engine)
+
+    def dispose(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- bookings -----------------------------------------------------------
+
+    def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
+        with self._session() as session:
+            booking = session.execute(
+                select(Booking).where(Booking.lookup_key == lookup_key)
+            ).scalar_one_or_none()
+            return BookingSnapshot.of(booking) if booking else None
+
+    def find_booking_by_reference(self, reference: str) -> Optional[BookingSnapshot]:
+        with self._session() as session:
+            booking = session.execute(
+                select(Booking).where(Booking.reference == reference)
+            ).scalar_one_or_none()
+            return BookingSnapshot.of(booking) if booking else None
+
+    def add_booking(self, booking: Booking) -> bool:
+        """Insert ``booking`` unless one with its lookup key exists; True if inserted."""
+        with self._session() as session:
+            exists = session.execute(
+                select(Booking.id).where(Booking.lookup_key == booking.lookup_key)
+            ).first()
+            if exists:
+                return False
+            session.add(booking)
+            return True
+
+    def delete_everything(self) -> None:
+        """Empty both tables (tests and `ops seed --reset` only)."""
+        with self._session() as session:
+            session.query(PaymentTransaction).delete()
+            session.query(Booking).delete()
+
+    # -- transactions -------------------------------------------------------
+
+    def create_transaction(
+        self,
+        *,
+        reference: str,
+        booking_reference: str,
+        sender_id: str,
+        msisdn: str,
+        amount: Decimal,
+        currency: str,
+        customer_channel: str,
+    ) -> TransactionSnapshot:
+        with self._session() as session:
+            booking = session.execute(
+                select(Booking).where(Booking.reference == booking_reference)
+            ).scalar_one()
+            transaction = PaymentTransaction(
+                reference=reference,
+                booking=booking,
+                sender_id=sender_id,
+                msisdn=msisdn,
+                amount=amount,
+                currency=currency,
+                customer_channel=customer_channel,
+                status=TransactionStatus.INITIATED.value,
+            )
+            session.add(transaction)
+            session.flush()
+            return TransactionSnapshot.of(transaction)
+
+    def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
+        with self._session() as session:
+            transaction = session.execute(
+                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+            ).scalar_one_or_none()
+            return TransactionSnapshot.of(transaction) if transaction else None
+
+    def list_transactions(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        booking_reference: Optional[str] = None,
+        sender_id: Optional[str] = None,
+    ) -> List[TransactionSnapshot]:
+        with self._session() as session:
+            query = select(PaymentTransaction).join(Booking).order_by(PaymentTransaction.id)
+            if statuses:
+                query = query.where(PaymentTransaction.status.in_(list(statuses)))
+            if booking_reference:
+                query = query.where(Booking.reference == booking_reference)
+            if sender_id:
+                query = query.where(PaymentTransaction.sender_id == sender_id)
+            return [TransactionSnapshot.of(t) for t in session.execute(query).scalars()]
+
+    def move_transaction(
+        self,
+        reference: str,
+        *,
+        from_statuses: Sequence[str],
+        to_status: str,
+        **fields: object,
+    ) -> bool:
+        """Change a transaction's status only if it is still in ``from_statuses``.
+
+        Returns whether this call made the change. A False means another
+        request (or reconciliation) moved it first, and the caller must not act
+        as if it owned the transition.
+        """
+        with self._session() as session:
+            result = session.execute(
+                update(PaymentTransaction)
+                .where(
+                    PaymentTransaction.reference == reference,
+                    PaymentTransaction.status.in_(list(from_statuses)),
+                )
+                .values(status=to_status, updated_at=utc_now(), **fields)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def count_wrong_otp(self, reference: str) -> int:
+        """Record one more wrong OTP and hand the transaction back for a retry."""
+        with self._session() as session:
+            session.execute(
+                update(PaymentTransaction)
+                .where(
+                    PaymentTransaction.reference == reference,
+                    PaymentTransaction.status == TransactionStatus.PENDING.value,
+                )
+                .values(
+                    status=TransactionStatus.OTP_SENT.value,
+                    otp_attempts=PaymentTransaction.otp_attempts + 1,
+                    updated_at=utc_now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            attempts = session.execute(
+                select(PaymentTransaction.otp_attempts).where(
+                    PaymentTransaction.reference == reference
+                )
+            ).scalar_one()
+            return int(attempts)
+
+    def credit_booking(
+        self,
+        reference: str,
+        *,
+        payment_reference: Optional[str],
+        debit_reference: Optional[str],
+        response_code: Optional[str],
+        response_message: str,
+    ) -> bool:
+        """Mark the transaction successful and add its amount to its booking, once.
+
+        Returns False, changing nothing, when the transaction was already
+        settled by someone else.
+        """
+        with self._session() as session:
+            now = utc_now()
+            claimed = session.execute(
+                update(PaymentTransaction)
+                .where(
+                    PaymentTransaction.reference == reference,
+                    PaymentTransaction.status.in_(OPEN_TRANSACTION_STATUSES),
+                )
+                .values(
+                    status=TransactionStatus.SUCCESS.value,
+                    payment_reference=payment_reference,
+                    debit_reference=debit_reference,
+                    response_code=response_code,
+                    response_message=response_message[:255],
+                    credited_at=now,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed != 1:
+                return False
+            transaction = session.execute(
+                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+            ).scalar_one()
+            # The UPDATE above already holds SQLite's write lock; on PostgreSQL
+            # the row lock serialises two payments landing on one booking.
+            booking = session.execute(
+                select(Booking).where(Booking.id == transaction.booking_id).with_for_update()
+            ).scalar_one()
+            booking.amount_paid = (booking.amount_paid + transaction.amount).quantize(CENT)
+            booking.status = booking_status_after_payment(booking.status, booking.total, booking.amount_paid)
+            logger.info(
+                "credited %s %s to booking %s (transaction %s)",
+                transaction.currency,
+                transaction.amount,
+                booking.reference,
+                reference,
+            )
+            return True
