@@ -1,0 +1,304 @@
+"""Validation of the payment form: read each answer, accept it or say why not.
+
+Each ``validate_<slot>`` is thin: a pure parser reads the text, the payment
+service checks it against the booking, and the result is either the
+normalised slot value or a specific reason followed by the question again.
+
+Two things end the form early, through :meth:`required_slots` returning
+nothing once a slot records why:
+- ``payment_halt``: the form cannot go on (too many invalid answers, a
+  closed booking, O'mari unavailable, a cancel typed at a question);
+- ``payment_outcome``: the OTP was submitted and the payment has an outcome.
+``action_conclude_payment`` then reports and clears the form.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.parsing import (
+    InvalidInput,
+    asks_for_sender_number,
+    booking_reference_key,
+    is_cancel_request,
+    normalise_msisdn,
+    parse_amount,
+    parse_channel,
+    parse_otp,
+    zimbabwe_mobile_or_none,
+)
+from actions.payments import AmountRejected, CancelOutcome, StartOutcome, resolve_amount
+from actions.presentation import format_money, mask_phone_for_customer
+from actions.runtime import ServiceFailure, call_payments, settings
+from actions.store import BookingSnapshot
+
+logger = logging.getLogger(__name__)
+
+Halt = Dict[Text, Any]
+
+
+class ValidatePaymentForm(FormValidationAction):
+    """Validates ``payment_form``: booking, amount, channel, phone, OTP."""
+
+    def name(self) -> Text:
+        return "validate_payment_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        if tracker.get_slot("payment_halt") or tracker.get_slot("payment_outcome"):
+            return []
+        return domain_slots
+
+    # -- booking reference ----------------------------------------------------
+
+    async def validate_booking_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        try:
+            lookup_key = booking_reference_key(str(value))
+        except InvalidInput:
+            return self._reject("booking_reference", dispatcher, tracker, "utter_invalid_booking_reference")
+        try:
+            booking = await call_payments("find_booking", lookup_key)
+        except ServiceFailure:
+            return self._halt_on_service_failure(dispatcher)
+        if booking is None:
+            return self._reject(
+                "booking_reference", dispatcher, tracker, "utter_unknown_booking", booking_reference=lookup_key
+            )
+        if booking.balance_due <= 0:
+            dispatcher.utter_message(
+                response="utter_booking_fully_paid",
+                booking_reference=booking.reference,
+                tour_name=booking.tour_name,
+            )
+            return {"booking_reference": None, "payment_halt": "booking_closed"}
+        if not booking.accepts_payment:
+            dispatcher.utter_message(
+                response="utter_booking_cancelled", booking_reference=booking.reference, status=booking.status
+            )
+            return {"booking_reference": None, "payment_halt": "booking_closed"}
+        dispatcher.utter_message(
+            response="utter_booking_summary",
+            booking_reference=booking.reference,
+            tour_name=booking.tour_name,
+            total=format_money(booking.total, booking.currency),
+            amount_paid=format_money(booking.amount_paid, booking.currency),
+            balance_due=format_money(booking.balance_due, booking.currency),
+        )
+        return {"booking_reference": booking.reference, "invalid_answers": 0}
+
+    # -- amount -----------------------------------------------------------------
+
+    async def validate_amount(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        try:
+            booking = await self._current_booking(tracker)
+        except ServiceFailure:
+            return self._halt_on_service_failure(dispatcher)
+        if booking is None:
+            # The amount only means something against a booking; it is asked
+            # again once the booking is known.
+            return {"amount": None}
+        try:
+            amount = resolve_amount(booking, parse_amount(str(value)))
+        except (InvalidInput, AmountRejected) as error:
+            return self._reject(
+                "amount",
+                dispatcher,
+                tracker,
+                f"utter_invalid_amount_{error.reason}",
+                balance_due=format_money(booking.balance_due, booking.currency),
+                currency=booking.currency,
+            )
+        return {"amount": str(amount), "invalid_answers": 0}
+
+    # -- channel ------------------------------------------------------------------
+
+    async def validate_payment_channel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        try:
+            channel = parse_channel(str(value))
+        except InvalidInput:
+            return self._reject("payment_channel", dispatcher, tracker, "utter_invalid_payment_channel")
+        return {"payment_channel": channel, "invalid_answers": 0}
+
+    # -- phone number: accepting it starts the payment (POST /auth) ---------------
+
+    async def validate_phone_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value)
+        if asks_for_sender_number(text):
+            msisdn = zimbabwe_mobile_or_none(tracker.sender_id or "")
+            if msisdn is None:
+                return self._reject(
+                    "phone_number", dispatcher, tracker, "utter_invalid_phone_number_no_sender_number"
+                )
+        else:
+            try:
+                msisdn = normalise_msisdn(text)
+            except InvalidInput as error:
+                return self._reject(
+                    "phone_number", dispatcher, tracker, f"utter_invalid_phone_number_{error.reason}"
+                )
+        return {"phone_number": msisdn, "invalid_answers": 0}
+
+    # -- starting the payment (POST /auth) once everything it needs is known ------
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Validate this turn's answers, then start the payment if it is now ready.
+
+        Starting here rather than inside ``validate_phone_number`` means the
+        OTP is requested the moment booking, amount, channel and number are all
+        known, whichever order the customer gave them in.
+        """
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(events)
+        if self._ready_to_start_payment(tracker):
+            started = await self._start_payment(tracker.get_slot("phone_number"), dispatcher, tracker)
+            tracker.slots.update(started)
+            events.extend(SlotSet(slot, value) for slot, value in started.items())
+        return events
+
+    @staticmethod
+    def _ready_to_start_payment(tracker: Tracker) -> bool:
+        needed = ("booking_reference", "amount", "payment_channel", "phone_number")
+        blockers = ("transaction_reference", "payment_halt", "payment_outcome")
+        return all(tracker.get_slot(slot) for slot in needed) and not any(
+            tracker.get_slot(slot) for slot in blockers
+        )
+
+    async def _start_payment(
+        self, msisdn: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        try:
+            start = await call_payments(
+                "start_payment",
+                sender_id=tracker.sender_id,
+                booking_lookup_key=booking_reference_key(tracker.get_slot("booking_reference")),
+                amount=Decimal(tracker.get_slot("amount")),
+                customer_channel=tracker.get_slot("payment_channel"),
+                msisdn=msisdn,
+            )
+        except ServiceFailure:
+            return self._halt_on_service_failure(dispatcher)
+        if start.outcome is StartOutcome.OTP_SENT:
+            transaction = start.transaction
+            dispatcher.utter_message(
+                response="utter_otp_sent",
+                masked_phone=mask_phone_for_customer(msisdn),
+                amount=format_money(transaction.amount, transaction.currency),
+                otp_reference=transaction.otp_reference,
+            )
+            return {
+                "phone_number": msisdn,
+                "transaction_reference": transaction.reference,
+                "otp_reference": transaction.otp_reference,
+                "invalid_answers": 0,
+            }
+        if start.outcome is StartOutcome.NOT_REGISTERED:
+            return self._reject(
+                "phone_number",
+                dispatcher,
+                tracker,
+                "utter_phone_not_registered",
+                masked_phone=mask_phone_for_customer(msisdn),
+            )
+        halt = {
+            StartOutcome.UNAVAILABLE: "omari_unavailable",
+            StartOutcome.DECLINED: "declined",
+            StartOutcome.BOOKING_CLOSED: "declined",
+            StartOutcome.AMOUNT_REJECTED: "declined",
+        }[start.outcome]
+        return {"phone_number": msisdn, "payment_halt": halt}
+
+    # -- OTP: accepting it submits the payment (POST /request, GET /query) ---------
+
+    async def validate_otp(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        text = str(value)
+        transaction_reference = tracker.get_slot("transaction_reference")
+        if is_cancel_request(text):
+            # NLU should have routed this to the cancel rule; never send it to O'mari.
+            return await self._cancel_from_question(transaction_reference, dispatcher)
+        try:
+            otp = parse_otp(text)
+        except InvalidInput:
+            return self._reject("otp", dispatcher, tracker, "utter_invalid_otp")
+        if not transaction_reference:
+            return {"otp": None, "payment_halt": "payment_closed"}
+        try:
+            result = await call_payments("submit_otp", transaction_reference, otp)
+        except ServiceFailure:
+            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
+        if result.outcome.value == "wrong_otp":
+            dispatcher.utter_message(
+                response="utter_wrong_otp",
+                otp_reference=tracker.get_slot("otp_reference"),
+                attempts_left=result.otp_attempts_left,
+            )
+            return {"otp": None}
+        return {"otp": None, "payment_outcome": result.outcome.value}
+
+    async def _cancel_from_question(
+        self, transaction_reference: Any, dispatcher: CollectingDispatcher
+    ) -> Dict[Text, Any]:
+        try:
+            outcome = await call_payments("cancel_payment", transaction_reference)
+        except ServiceFailure:
+            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
+        response = "utter_cancel_too_late" if outcome is CancelOutcome.TOO_LATE else "utter_payment_cancelled"
+        dispatcher.utter_message(response=response)
+        return {"otp": None, "payment_halt": "cancelled"}
+
+    # -- shared -------------------------------------------------------------------
+
+    async def _current_booking(self, tracker: Tracker) -> BookingSnapshot | None:
+        reference = tracker.get_slot("booking_reference")
+        if not reference:
+            return None
+        return await call_payments("find_booking", booking_reference_key(reference))
+
+    def _reject(
+        self,
+        slot: Text,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        response: Text,
+        **response_variables: Any,
+    ) -> Dict[Text, Any]:
+        """Explain why an answer was not accepted; stop looping after too many.
+
+        The form asks its question again after this message. Counting lives in
+        a slot because rasa-sdk forms have no retry limit of their own.
+        """
+        dispatcher.utter_message(response=response, **response_variables)
+        invalid_answers = int(tracker.get_slot("invalid_answers") or 0) + 1
+        rejection: Dict[Text, Any] = {slot: None, "invalid_answers": invalid_answers}
+        if invalid_answers >= settings().max_invalid_answers:
+            rejection["payment_halt"] = "too_many_invalid_answers"
+        return rejection
+
+    @staticmethod
+    def _halt_on_service_failure(dispatcher: CollectingDispatcher) -> Halt:
+        dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
+        return {"payment_halt": "service_error"}
+

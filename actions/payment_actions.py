@@ -1,0 +1,198 @@
+"""The payment conversation's custom actions, apart from form validation.
+
+They decide what to say; the payment service decides what happens to money.
+Every response text lives in ``domain.yml``, so wording changes need no code.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.parsing import CHANNEL_NAMES, booking_reference_key, zimbabwe_mobile_or_none
+from actions.payments import DECLINE_REASONS, CancelOutcome
+from actions.presentation import describe_booking_status, format_money
+from actions.runtime import ServiceFailure, call_payments, settings
+
+logger = logging.getLogger(__name__)
+
+# Everything one payment conversation leaves in slots; cleared when it ends.
+PAYMENT_SLOTS = (
+    "booking_reference",
+    "amount",
+    "payment_channel",
+    "phone_number",
+    "otp",
+    "transaction_reference",
+    "otp_reference",
+    "payment_outcome",
+    "payment_halt",
+)
+
+# How the form ended -> what to tell the customer. None: the validator has
+# already explained it at the moment it happened.
+HALT_RESPONSES: Dict[Text, Optional[Text]] = {
+    "too_many_invalid_answers": "utter_too_many_invalid_answers",
+    "omari_unavailable": "utter_omari_unavailable",
+    "declined": "utter_payment_declined",
+    "payment_closed": "utter_payment_closed",
+    "booking_closed": None,
+    "cancelled": None,
+    "service_error": None,
+}
+OUTCOME_RESPONSES: Dict[Text, Text] = {
+    "otp_attempts_exceeded": "utter_otp_attempts_exceeded",
+    "otp_expired": "utter_otp_expired",
+    "pending": "utter_payment_pending",
+    "in_progress": "utter_payment_in_progress",
+    "closed": "utter_payment_closed",
+}
+
+
+def clear_payment_slots() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in PAYMENT_SLOTS] + [SlotSet("invalid_answers", 0)]
+
+
+class ActionAskAmount(Action):
+    """Asks for the amount, offering the deposit only while it is not yet covered."""
+
+    def name(self) -> Text:
+        return "action_ask_amount"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        booking = None
+        reference = tracker.get_slot("booking_reference")
+        if reference:
+            try:
+                booking = await call_payments("find_booking", booking_reference_key(reference))
+            except ServiceFailure:
+                booking = None
+        if booking is None:
+            dispatcher.utter_message(response="utter_ask_amount", balance_due="your balance")
+            return []
+        offer_deposit = Decimal(0) < booking.deposit_due < booking.balance_due
+        dispatcher.utter_message(
+            response="utter_ask_amount_with_deposit" if offer_deposit else "utter_ask_amount",
+            balance_due=format_money(booking.balance_due, booking.currency),
+        )
+        return []
+
+
+class ActionAskPhoneNumber(Action):
+    """Asks for the wallet number, offering the chat's own number when it is one."""
+
+    def name(self) -> Text:
+        return "action_ask_phone_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        has_own_number = zimbabwe_mobile_or_none(tracker.sender_id or "") is not None
+        dispatcher.utter_message(
+            response="utter_ask_phone_number_with_sender" if has_own_number else "utter_ask_phone_number"
+        )
+        return []
+
+
+class ActionConcludePayment(Action):
+    """Runs when the payment form ends: reports the outcome and clears the form."""
+
+    def name(self) -> Text:
+        return "action_conclude_payment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        halt = tracker.get_slot("payment_halt")
+        outcome = tracker.get_slot("payment_outcome")
+        if halt:
+            response = HALT_RESPONSES.get(halt)
+            if response:
+                dispatcher.utter_message(response=response)
+        elif outcome in ("success", "declined"):
+            await self._report_settled(outcome, tracker.get_slot("transaction_reference"), dispatcher)
+        elif outcome in OUTCOME_RESPONSES:
+            dispatcher.utter_message(
+                response=OUTCOME_RESPONSES[outcome], support_contact=settings().support_contact
+            )
+        return clear_payment_slots()
+
+    @staticmethod
+    async def _report_settled(
+        outcome: Text, transaction_reference: Optional[Text], dispatcher: CollectingDispatcher
+    ) -> None:
+        try:
+            receipt = await call_payments("receipt", transaction_reference)
+        except ServiceFailure:
+            receipt = None
+        if receipt is None:
+            # The money is recorded either way; only the wording is lost.
+            dispatcher.utter_message(
+                response="utter_payment_pending" if outcome == "success" else "utter_payment_declined",
+                support_contact=settings().support_contact,
+            )
+            return
+        transaction, booking = receipt
+        if outcome == "declined":
+            reason = DECLINE_REASONS.get(transaction.response_code or "", "declined")
+            dispatcher.utter_message(
+                response="utter_payment_declined_insufficient_funds"
+                if reason == "insufficient_funds"
+                else "utter_payment_declined"
+            )
+            return
+        dispatcher.utter_message(
+            response="utter_payment_receipt",
+            amount=format_money(transaction.amount, transaction.currency),
+            channel=CHANNEL_NAMES.get(transaction.customer_channel, transaction.customer_channel),
+            payment_reference=transaction.payment_reference or "-",
+            booking_reference=booking.reference,
+            balance_due=format_money(booking.balance_due, booking.currency),
+            booking_status=describe_booking_status(booking.status),
+        )
+
+
+class ActionCancelPayment(Action):
+    """Cancels the payment in progress, if any, and says what happened."""
+
+    def name(self) -> Text:
+        return "action_cancel_payment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        in_form = (tracker.active_loop or {}).get("name") == "payment_form"
+        transaction_reference = tracker.get_slot("transaction_reference")
+        try:
+            outcome = await call_payments("cancel_payment", transaction_reference)
+        except ServiceFailure:
+            dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
+            return clear_payment_slots()
+        if outcome is CancelOutcome.TOO_LATE:
+            dispatcher.utter_message(response="utter_cancel_too_late")
+        elif outcome is CancelOutcome.CANCELLED or in_form:
+            dispatcher.utter_message(response="utter_payment_cancelled")
+        else:
+            dispatcher.utter_message(response="utter_nothing_to_cancel")
+        return clear_payment_slots()
+
+
+class ActionHumanHandoff(Action):
+    """Gives the office's contact; response variables keep it configurable."""
+
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_human_handoff", support_contact=settings().support_contact)
+        return []
+

@@ -1,0 +1,37 @@
+"""How money, numbers and names are shown to customers.
+
+Kept apart from the parsers (which read customer text) and from the actions
+(which decide what to say), so wording of amounts is the same everywhere.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from actions.models import CENT
+
+CURRENCY_PREFIX = {"USD": "US$", "ZWG": "ZWG "}
+BOOKING_STATUS_WORDS = {
+    "pending": "balance outstanding",
+    "deposit_paid": "deposit paid",
+    "paid": "fully paid",
+    "cancelled": "cancelled",
+    "refunded": "refunded",
+}
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """``Decimal('1200.5'), 'USD'`` -> ``US$1,200.50``."""
+    prefix = CURRENCY_PREFIX.get(currency, f"{currency} ")
+    return f"{prefix}{amount.quantize(CENT):,}"
+
+
+def mask_phone_for_customer(msisdn: str) -> str:
+    """``263772123456`` -> ``0772 *** 456``: recognisable to its owner, not to others."""
+    if len(msisdn) != 12 or not msisdn.startswith("263"):
+        return "your number"
+    national = "0" + msisdn[3:]
+    return f"{national[:4]} *** {national[-3:]}"
+
+
+def describe_booking_status(status: str) -> str:
+    return BOOKING_STATUS_WORDS.get(status, status)

@@ -1,0 +1,65 @@
+"""What the Rasa actions share at run time: the payment service and a thread pool.
+
+rasa-sdk runs actions on one asyncio event loop. The payment service is
+blocking (``requests`` and SQLAlchemy), so every call into it goes through
+:func:`run_blocking`, which hands it to a bounded thread pool: one customer's
+30-second O'mari call then never stalls another customer's turn.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypeVar
+
+from actions.omari import OmariClient
+from actions.payments import PaymentService
+from actions.settings import Settings, load_settings
+from actions.store import BookingStore
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Bounded so a burst of slow O'mari calls cannot exhaust the database pool.
+_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="payments")
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+@functools.lru_cache(maxsize=1)
+def payment_service() -> PaymentService:
+    """Built on first use, not at import, so importing actions never touches the DB."""
+    config = settings()
+    store = BookingStore(config.database_url)
+    store.create_schema()
+    logger.info("payment service ready: %r", config)
+    return PaymentService(store, OmariClient.from_settings(config))
+
+
+async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:
+    """Run a blocking call in the worker pool and await its result."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, functools.partial(function, *args, **kwargs))
+
+
+class ServiceFailure(Exception):
+    """The payment service raised; the details are in the action server's log.
+
+    Actions turn this into a short apology: a customer never sees an
+    exception's text, which may carry URLs or SQL.
+    """
+
+
+async def call_payments(method: str, *args, **kwargs):
+    """Call a PaymentService method off the loop, raising only ServiceFailure."""
+    try:
+        service = await run_blocking(payment_service)
+        return await run_blocking(getattr(service, method), *args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - anything at all must become a polite reply
+        logger.exception("payment service call %s failed", method)
+        raise ServiceFailure(method) from error
