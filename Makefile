@@ -1,0 +1,73 @@
+# Kali Safaris O'mari payment assistant.
+#   make run    install, train if the data changed, seed, and chat in the terminal
+#   make test   the whole test suite (what CI runs)
+#   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+# Rasa 3.6 needs Python 3.10: take python3.10 from PATH, else pyenv's.
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
+
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
+MODEL_STAMP := models/.trained
+
+.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test clean
+
+help:
+	@sed -n '2,4p' Makefile | sed 's/^# *//'
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "error: Python 3.10 not found (Rasa 3.6 does not run on 3.11+)."; \
+	  echo "Install it (e.g. 'pyenv install 3.10.13') so that python3.10 is on PATH."; exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.2
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Retrain only when the training inputs changed.
+$(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name kali-safaris --out models
+	@touch $@
+
+train: $(MODEL_STAMP)
+
+seed: install
+	$(PY) -m actions.ops seed
+
+run: train seed
+	$(PY) -m tools.stack run
+
+serve: train
+	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops seed; fi
+	$(PY) -m tools.stack serve
+
+validate: install
+	$(RASA) data validate --fail-on-warnings
+
+test-unit: install
+	$(PY) -m pytest tests/unit tests/omari tests/actions -q
+
+rasa-test: train
+	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
+
+test-e2e: train
+	$(PY) -m pytest tests/e2e -q
+
+test: install
+	$(MAKE) test-unit
+	$(MAKE) validate
+	$(MAKE) train
+	$(MAKE) rasa-test
+	$(MAKE) test-e2e
+
+clean:
+	rm -rf models results run .pytest_cache

@@ -1,0 +1,147 @@
+"""End-to-end fixtures: the real product on loopback, talked to over REST.
+
+One stack per test session: the O'mari sandbox, the rasa-sdk action server
+and `rasa run` as separate processes (started by tools.stack, exactly as
+`make serve` starts them), a SQLite database in a temporary folder, and the
+trained model in models/. Each test resets the demo bookings and talks as its
+own sender, so tests never see each other's conversations.
+"""
+from __future__ import annotations
+
+import socket
+import uuid
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import requests
+
+from actions.demo_data import seed_demo_bookings
+from actions.store import BookingStore
+from tools import stack as devstack
+
+REPO = Path(__file__).resolve().parents[2]
+# The client gives up on O'mari after this long; the sandbox's slow number
+# answers after SLOW_SECONDS, so it reliably looks like a timeout.
+READ_TIMEOUT_SECONDS = "2"
+SLOW_SECONDS = "4"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    sandbox_url: str
+    database_url: str
+    store: BookingStore
+
+    def sandbox_transactions(self) -> List[Dict[str, Any]]:
+        response = requests.get(f"{self.sandbox_url}/__sandbox/transactions", timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not (REPO / "models").is_dir() or not any((REPO / "models").glob("*.tar.gz")):
+        pytest.fail("no trained model in models/: run `make train` (make test does it)")
+    workdir = tmp_path_factory.mktemp("e2e")
+    database_url = f"sqlite:///{workdir / 'bookings.db'}"
+    rasa_port, action_port, sandbox_port = free_port(), free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = devstack.base_env(
+        DATABASE_URL=database_url,
+        OMARI_API_BASE_URL=f"{sandbox_url}/vsuite/omari/api/merchant/api/payment",
+        OMARI_MERCHANT_KEY="",
+        OMARI_READ_TIMEOUT=READ_TIMEOUT_SECONDS,
+        OMARI_CONNECT_TIMEOUT="2",
+        SANDBOX_SLOW_SECONDS=SLOW_SECONDS,
+    )
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    logs = workdir / "logs"
+
+    store = BookingStore(database_url)
+    store.create_schema()
+    with ExitStack() as running:
+        sandbox = devstack.sandbox_process(sandbox_port, env, logs)
+        running.enter_context(devstack.running(sandbox, f"{sandbox_url}/health", 30))
+        actions = devstack.action_server_process(action_port, env, logs)
+        running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
+        rasa = devstack.rasa_server_process(rasa_port, endpoints, env, logs, model=str(REPO / "models"))
+        running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
+        yield Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store)
+        # Whatever a test did, the action server must never have crashed on it.
+        assert actions.process.poll() is None, actions.log_tail()
+    store.dispose()
+
+
+@pytest.fixture
+def bookings(stack: Stack) -> BookingStore:
+    """The five demo bookings, exactly as seeded, for this test alone."""
+    stack.store.delete_everything()
+    seed_demo_bookings(stack.store)
+    return stack.store
+
+
+class Chat:
+    """One customer talking to the assistant through the REST channel."""
+
+    def __init__(self, stack: Stack, sender: Optional[str] = None) -> None:
+        self.stack = stack
+        self.sender = sender or f"test-{uuid.uuid4()}"
+        self.replies: List[Dict[str, Any]] = []
+
+    def say(self, message: str) -> List[Dict[str, Any]]:
+        response = requests.post(
+            f"{self.stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": message},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        replies = response.json()
+        for reply in replies:
+            assert_customer_safe(reply.get("text") or "")
+        self.replies = replies
+        return replies
+
+    def text(self, message: str) -> str:
+        """Say ``message`` and return every reply's text joined, lower-cased."""
+        return "\n".join(r.get("text") or "" for r in self.say(message)).lower()
+
+    @property
+    def buttons(self) -> List[Dict[str, str]]:
+        return [button for reply in self.replies for button in reply.get("buttons", [])]
+
+
+def assert_customer_safe(text: str) -> None:
+    """No stack trace, URL, exception text or template placeholder reaches a customer."""
+    lowered = text.lower()
+    for leak in ("traceback", "http://", "https://", "exception", "sqlalchemy", "error:", "{", "}"):
+        assert leak not in lowered, f"customer saw {leak!r} in: {text}"
+
+
+@pytest.fixture
+def chat(stack: Stack, bookings: BookingStore) -> Chat:
+    return Chat(stack)
+
+
+def booking_state(store: BookingStore, reference: str) -> Dict[str, Any]:
+    """What `python -m actions.ops booking REF --json` reports, read the same way."""
+    booking = store.find_booking_by_reference(reference)
+    assert booking is not None
+    return {
+        "paid": booking.amount_paid,
+        "balance": booking.balance_due,
+        "status": booking.status,
+        "transactions": store.list_transactions(booking_reference=reference),
+    }
+
+

@@ -1,0 +1,175 @@
+"""Start the product's processes on loopback: O'mari sandbox, action server, Rasa.
+
+`make run`, `make serve` and the end-to-end tests all start the product
+through this module, so the tests exercise it exactly the way people run it.
+Readiness is decided by health endpoints polled with a deadline, never by
+sleeping and hoping.
+
+    python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run
+    python -m tools.stack run     # sandbox (if no merchant key) + actions + rasa shell
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+LOG_DIR = REPO / "run" / "logs"
+
+
+class ServiceFailedToStart(RuntimeError):
+    pass
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the service's process group, then SIGKILL if it lingers."""
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+
+
+def wait_until_healthy(service: Service, url: str, timeout: float) -> float:
+    """Poll ``url`` until it answers 200; returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise ServiceFailedToStart(
+                f"{service.name} exited with {service.process.returncode}:\n{service.log_tail()}"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.2)
+    raise ServiceFailedToStart(f"{service.name} not healthy at {url} after {timeout:.0f}s:\n{service.log_tail()}")
+
+
+def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed when the process ends
+    process = subprocess.Popen(
+        list(argv),
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own group, so stop() reaches its children
+    )
+    return Service(name, process, log_path)
+
+
+def base_env(**overrides: str) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.update(overrides)
+    return env
+
+
+@contextmanager
+def running(service: Service, health_url: str, timeout: float) -> Iterator[Service]:
+    try:
+        wait_until_healthy(service, health_url, timeout)
+        yield service
+    finally:
+        service.stop()
+
+
+def sandbox_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    return spawn("sandbox", [str(VENV_BIN / "python"), "-m", "omari_sandbox", "--port", str(port)], env, log_dir)
+
+
+def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    argv = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return spawn("actions", argv, env, log_dir)
+
+
+def rasa_server_process(
+    port: int, endpoints: Path, env: Dict[str, str], log_dir: Path = LOG_DIR, model: str = "models"
+) -> Service:
+    argv = [
+        str(VENV_BIN / "rasa"), "run", "--enable-api", "--port", str(port), "--interface", "127.0.0.1",
+        "--model", model, "--endpoints", str(endpoints), "--credentials", "credentials.yml",
+    ]  # fmt: skip
+    return spawn("rasa", argv, env, log_dir)
+
+
+def uses_sandbox(env: Dict[str, str]) -> bool:
+    return not env.get("OMARI_MERCHANT_KEY", "").strip()
+
+
+def start_backends(stack: ExitStack, env: Dict[str, str], sandbox_port: int, action_port: int) -> None:
+    """Sandbox (unless a real merchant key is set) and action server, both healthy."""
+    if uses_sandbox(env):
+        sandbox = sandbox_process(sandbox_port, env)
+        stack.enter_context(running(sandbox, f"http://127.0.0.1:{sandbox_port}/health", 20))
+        print(f"O'mari sandbox on http://127.0.0.1:{sandbox_port} (no OMARI_MERCHANT_KEY set)")
+    actions = action_server_process(action_port, env)
+    stack.enter_context(running(actions, f"http://127.0.0.1:{action_port}/health", 60))
+    print(f"action server on http://127.0.0.1:{action_port}")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.stack")
+    parser.add_argument("mode", choices=["serve", "run"])
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--sandbox-port", type=int, default=8099)
+    args = parser.parse_args(argv)
+    env = base_env()
+    # SIGTERM (from a supervisor or `kill`) unwinds like Ctrl-C: every service stops.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with ExitStack() as stack:
+        try:
+            start_backends(stack, env, args.sandbox_port, args.action_port)
+            if args.mode == "run":
+                return subprocess.call([str(VENV_BIN / "rasa"), "shell", "--model", "models"], cwd=REPO, env=env)
+            rasa = rasa_server_process(args.rasa_port, REPO / "endpoints.yml", env)
+            stack.enter_context(running(rasa, f"http://127.0.0.1:{args.rasa_port}/status", 180))
+            print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook). Ctrl-C stops all.")
+            return rasa.process.wait()
+        except KeyboardInterrupt:
+            print("\nstopping…")
+            return 0
+        except ServiceFailedToStart as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
