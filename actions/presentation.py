@@ -26,11 +26,11 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 
 def mask_phone_for_customer(msisdn: str) -> str:
-    """``263772123456`` -> ``0772 *** 456``: recognisable to its owner, not to others."""
+    """``263772123456`` -> ``0772 xxx 456``: recognisable to its owner, not to others."""
     if len(msisdn) != 12 or not msisdn.startswith("263"):
         return "your number"
     national = "0" + msisdn[3:]
-    return f"{national[:4]} *** {national[-3:]}"
+    return f"{national[:4]} xxx {national[-3:]}"
 
 
 def describe_booking_status(status: str) -> str:

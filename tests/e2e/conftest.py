@@ -113,8 +113,8 @@ class Chat:
         return replies
 
     def text(self, message: str) -> str:
-        """Say ``message`` and return every reply's text joined, lower-cased."""
-        return "\n".join(r.get("text") or "" for r in self.say(message)).lower()
+        """Say ``message``; every reply's text joined, lower-cased, without *bold* marks."""
+        return "\n".join(r.get("text") or "" for r in self.say(message)).lower().replace("*", "")
 
     @property
     def buttons(self) -> List[Dict[str, str]]:

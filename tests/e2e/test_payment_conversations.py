@@ -54,7 +54,7 @@ def test_pay_fifty_dollars_on_a_booking_with_a_deposit(chat: Chat, stack: Stack)
     otp_prompt = chat.text("0772 123 456")
     transaction = stack.store.list_transactions(booking_reference=SLYKER)[0]
     assert transaction.otp_reference.lower() in otp_prompt
-    assert "0772 *** 456" in otp_prompt and "us$50.00" in otp_prompt
+    assert "0772 xxx 456" in otp_prompt and "us$50.00" in otp_prompt
 
     receipt = chat.text("the code is 123 456")
 
@@ -148,7 +148,7 @@ def test_use_this_number_takes_the_senders_whatsapp_number(stack: Stack, booking
     chat.text("100")
     chat.text("ecocash")
     assert any(b["title"] == "Use this number" for b in chat.buttons)
-    assert "0772 *** 001" in chat.text("use this number")
+    assert "0772 xxx 001" in chat.text("use this number")
     chat.text(SANDBOX_OTP)
     [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
     assert (transaction.msisdn, transaction.status) == ("263772000001", "success")
@@ -264,13 +264,14 @@ def test_three_invalid_answers_offer_start_over_or_a_person(chat: Chat, stack: S
 # -- cancelling -------------------------------------------------------------------
 
 ANSWERS_BEFORE_CANCEL = [SLYKER, "50", "ecocash", "0772123456"]
+# "cancel" at every question (0-4 answers given), the other words at the first and the last.
+CANCEL_CASES = [(answered, "cancel") for answered in range(len(ANSWERS_BEFORE_CANCEL) + 1)] + [
+    (answered, word) for word in ("stop", "never mind") for answered in (0, len(ANSWERS_BEFORE_CANCEL))
+]
 
 
-@pytest.mark.parametrize("answered", range(len(ANSWERS_BEFORE_CANCEL) + 1))
-@pytest.mark.parametrize("word", ["cancel", "stop", "never mind"])
+@pytest.mark.parametrize("answered, word", CANCEL_CASES)
 def test_cancel_at_every_step(chat: Chat, stack: Stack, answered: int, word: str) -> None:
-    if word != "cancel" and answered not in (0, len(ANSWERS_BEFORE_CANCEL)):
-        pytest.skip("every word is tried at the first and last question; 'cancel' everywhere")
     chat.text("pay")
     for answer in ANSWERS_BEFORE_CANCEL[:answered]:
         chat.text(answer)
