@@ -43,8 +43,9 @@ train: $(MODEL_STAMP)
 seed: install
 	$(PY) -m actions.ops seed
 
+# SENDER=263772000001 make run chats as that WhatsApp number ("Use this number").
 run: train seed
-	$(PY) -m tools.stack run
+	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
 
 serve: train
 	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops seed; fi

@@ -6,7 +6,7 @@ Readiness is decided by health endpoints polled with a deadline, never by
 sleeping and hoping.
 
     python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run
-    python -m tools.stack run     # sandbox (if no merchant key) + actions + rasa shell
+    python -m tools.stack run     # the same, then a terminal chat (tools/chat.py)
 """
 from __future__ import annotations
 
@@ -77,6 +77,21 @@ def wait_until_healthy(service: Service, url: str, timeout: float) -> float:
     raise ServiceFailedToStart(f"{service.name} not healthy at {url} after {timeout:.0f}s:\n{service.log_tail()}")
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the stack process dies, even by SIGKILL.
+
+    Services run in their own process group (so one signal reaches their
+    children), which also cuts them off from the terminal's hang-up; without
+    this they would outlive a closed terminal.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop() still cleans up on a normal exit
+        pass
+
+
 def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
@@ -89,6 +104,7 @@ def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = L
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own group, so stop() reaches its children
+        preexec_fn=_die_with_parent,
     )
     return Service(name, process, log_path)
 
@@ -144,24 +160,33 @@ def start_backends(stack: ExitStack, env: Dict[str, str], sandbox_port: int, act
     print(f"action server on http://127.0.0.1:{action_port}")
 
 
+def _raise_keyboard_interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.stack")
     parser.add_argument("mode", choices=["serve", "run"])
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--sandbox-port", type=int, default=8099)
+    parser.add_argument("--sender", help="chat sender id for `run` (e.g. 263772000001)")
     args = parser.parse_args(argv)
     env = base_env()
-    # SIGTERM (from a supervisor or `kill`) unwinds like Ctrl-C: every service stops.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # SIGTERM (a supervisor, `kill`) and SIGHUP (a closed terminal) unwind like
+    # Ctrl-C, so every service is stopped on the way out.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
     with ExitStack() as stack:
         try:
             start_backends(stack, env, args.sandbox_port, args.action_port)
-            if args.mode == "run":
-                return subprocess.call([str(VENV_BIN / "rasa"), "shell", "--model", "models"], cwd=REPO, env=env)
             rasa = rasa_server_process(args.rasa_port, REPO / "endpoints.yml", env)
             stack.enter_context(running(rasa, f"http://127.0.0.1:{args.rasa_port}/status", 180))
-            print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook). Ctrl-C stops all.")
+            print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook).")
+            if args.mode == "run":
+                chat = [str(VENV_BIN / "python"), "-m", "tools.chat", "--url", f"http://127.0.0.1:{args.rasa_port}"]
+                return subprocess.call(chat + (["--sender", args.sender] if args.sender else []), cwd=REPO)
+            print("Ctrl-C stops everything.")
             return rasa.process.wait()
         except KeyboardInterrupt:
             print("\nstopping…")
