@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 # answers after SLOW_SECONDS, so it reliably looks like a timeout.
 READ_TIMEOUT_SECONDS = "2"
 SLOW_SECONDS = "4"
+# Distinctive values, so a test can search every log for them.
+SANDBOX_OTP = "482913"
+MERCHANT_KEY = "e2e-merchant-key-Zq81"
 
 
 def free_port() -> int:
@@ -41,6 +44,7 @@ class Stack:
     sandbox_url: str
     database_url: str
     store: BookingStore
+    log_dir: Path
 
     def sandbox_transactions(self) -> List[Dict[str, Any]]:
         response = requests.get(f"{self.sandbox_url}/__sandbox/transactions", timeout=5)
@@ -59,9 +63,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = devstack.base_env(
         DATABASE_URL=database_url,
         OMARI_API_BASE_URL=f"{sandbox_url}/vsuite/omari/api/merchant/api/payment",
-        OMARI_MERCHANT_KEY="",
+        OMARI_MERCHANT_KEY=MERCHANT_KEY,
         OMARI_READ_TIMEOUT=READ_TIMEOUT_SECONDS,
         OMARI_CONNECT_TIMEOUT="2",
+        SANDBOX_MERCHANT_KEY=MERCHANT_KEY,
+        SANDBOX_OTP=SANDBOX_OTP,
         SANDBOX_SLOW_SECONDS=SLOW_SECONDS,
     )
     endpoints = workdir / "endpoints.yml"
@@ -77,7 +83,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
         rasa = devstack.rasa_server_process(rasa_port, endpoints, env, logs, model=str(REPO / "models"))
         running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
-        yield Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store)
+        yield Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs)
         # Whatever a test did, the action server must never have crashed on it.
         assert actions.process.poll() is None, actions.log_tail()
     store.dispose()

@@ -1,0 +1,40 @@
+"""Configuration read from the environment, with defaults that work on a fresh clone."""
+import pytest
+
+from actions.settings import DEFAULT_SANDBOX_URL, SANDBOX_MERCHANT_KEY, load_settings
+
+
+def test_defaults_use_the_sandbox_and_sqlite() -> None:
+    settings = load_settings({})
+    assert settings.uses_sandbox
+    assert settings.omari_api_base_url == DEFAULT_SANDBOX_URL
+    assert settings.omari_merchant_key == SANDBOX_MERCHANT_KEY
+    assert settings.omari_merchant_channel == "WEB"
+    assert (settings.omari_connect_timeout, settings.omari_read_timeout) == (10.0, 30.0)
+    assert settings.database_url.startswith("sqlite:///")
+
+
+def test_a_merchant_key_switches_the_sandbox_off_and_stays_out_of_repr() -> None:
+    settings = load_settings({"OMARI_MERCHANT_KEY": "live-key-do-not-log", "OMARI_API_BASE_URL": "https://o.example/api/"})
+    assert not settings.uses_sandbox
+    assert settings.omari_api_base_url == "https://o.example/api"
+    assert "live-key-do-not-log" not in repr(settings)
+
+
+def test_database_password_is_hidden_in_repr() -> None:
+    settings = load_settings({"DATABASE_URL": "postgresql://kali:s3cret@db/bookings"})
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("OMARI_READ_TIMEOUT", "soon"),
+        ("OMARI_CONNECT_TIMEOUT", "-1"),
+        ("OMARI_MERCHANT_CHANNEL", "ECOCASH"),
+        ("MAX_INVALID_ANSWERS", "0"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variables_name(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        load_settings({name: value})
