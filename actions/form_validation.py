@@ -34,10 +34,11 @@ from actions.parsing import (
     parse_otp,
     zimbabwe_mobile_or_none,
 )
-from actions.payments import AmountRejected, CancelOutcome, StartOutcome, resolve_amount
+from actions.amount_rules import AmountRejected, resolve_amount
+from actions.payments import CancelOutcome, StartOutcome
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
-from actions.store import BookingSnapshot
+from actions.snapshots import BookingSnapshot
 
 logger = logging.getLogger(__name__)
 

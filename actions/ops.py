@@ -24,7 +24,8 @@ from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
 from actions.payments import PaymentService
 from actions.settings import load_settings
-from actions.store import BookingStore, TransactionSnapshot
+from actions.snapshots import TransactionSnapshot
+from actions.store import BookingStore
 
 
 def _money(amount: Decimal) -> str:

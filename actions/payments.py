@@ -1,5 +1,5 @@
-"""The money rules, in one place: which amounts are allowed, how a payment moves
-through its states, and when a booking is credited.
+"""The money rules, in one place: how a payment moves through its states, and
+when a booking is credited (which amounts a booking takes: actions/amount_rules.py).
 
 Both the Rasa actions and the ops CLI go through :class:`PaymentService`; they
 never touch SQL or O'mari's wire format themselves. Every method is blocking
@@ -21,10 +21,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Optional, Tuple
 
-from actions.models import CENT, TransactionStatus, utc_now
-from actions.omari import DebitResult, OmariClient, Outcome, QueryResult
-from actions.parsing import AmountChoice, AmountShare
-from actions.store import BookingSnapshot, BookingStore, TransactionSnapshot
+from actions.models import TransactionStatus, utc_now
+from actions.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
+from actions.snapshots import BookingSnapshot, TransactionSnapshot
+from actions.store import BookingStore
 
 logger = logging.getLogger(__name__)
 
@@ -38,45 +38,6 @@ DECLINE_REASONS = {
 }
 MAX_OTP_ATTEMPTS = 3
 OTP_LIFETIME = timedelta(minutes=5)
-
-
-def mask_msisdn(msisdn: str) -> str:
-    """``263772123456`` -> ``2637******56``: enough to tell numbers apart in logs."""
-    return f"{msisdn[:4]}{'*' * max(len(msisdn) - 6, 0)}{msisdn[-2:]}" if len(msisdn) > 6 else "***"
-
-
-class AmountRejected(ValueError):
-    """The amount is a number, but not one this booking can take. ``reason`` names why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def resolve_amount(booking: BookingSnapshot, choice: AmountChoice) -> Decimal:
-    """Turn what the customer chose into the exact amount to charge.
-
-    Raises AmountRejected for an amount the booking cannot take: more than the
-    balance, a deposit that is already covered, or the wrong currency.
-    """
-    if choice.currency and choice.currency != booking.currency:
-        raise AmountRejected("wrong_currency")
-    if choice.share is AmountShare.FULL_BALANCE:
-        amount = booking.balance_due
-    elif choice.share is AmountShare.DEPOSIT:
-        if booking.deposit_due <= 0:
-            raise AmountRejected("deposit_already_paid")
-        amount = booking.deposit_due
-    elif choice.share is AmountShare.HALF:
-        amount = (booking.balance_due / 2).quantize(CENT)
-    else:
-        amount = choice.value or Decimal("0")
-    amount = amount.quantize(CENT)
-    if amount <= 0:
-        raise AmountRejected("not_positive")
-    if amount > booking.balance_due:
-        raise AmountRejected("above_balance")
-    return amount
 
 
 class StartOutcome(str, enum.Enum):
@@ -109,8 +70,6 @@ class SubmitOutcome(str, enum.Enum):
 class PaymentResult:
     outcome: SubmitOutcome
     transaction: Optional[TransactionSnapshot] = None
-    booking: Optional[BookingSnapshot] = None
-    decline_reason: Optional[str] = None
     otp_attempts_left: int = 0
 
 
@@ -182,12 +141,7 @@ class PaymentService:
             )
             return PaymentStart(StartOutcome.OTP_SENT, self._store.get_transaction(reference))
         # No /request was sent, so no money can have moved: failing is safe.
-        self._store.move_transaction(
-            reference,
-            from_statuses=[TransactionStatus.INITIATED.value],
-            to_status=TransactionStatus.FAILED.value,
-            **fields,
-        )
+        self._fail(reference, TransactionStatus.INITIATED, **fields)
         logger.info("auth for %s on %s: %s", mask_msisdn(msisdn), reference, auth.outcome.value)
         if auth.outcome is Outcome.UNCERTAIN:
             return PaymentStart(StartOutcome.UNAVAILABLE, self._store.get_transaction(reference))
@@ -201,12 +155,7 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.OTP_SENT.value and self._otp_expired(transaction):
-            self._store.move_transaction(
-                transaction_reference,
-                from_statuses=[TransactionStatus.OTP_SENT.value],
-                to_status=TransactionStatus.FAILED.value,
-                response_message="OTP expired locally",
-            )
+            self._fail(transaction_reference, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction_reference)
         # Claim the transaction: of two messages carrying the OTP, one wins.
         claimed = self._store.move_transaction(
@@ -279,10 +228,9 @@ class PaymentService:
     def _wrong_otp(self, transaction_reference: str) -> PaymentResult:
         attempts = self._store.count_wrong_otp(transaction_reference)
         if attempts >= MAX_OTP_ATTEMPTS:
-            self._store.move_transaction(
+            self._fail(
                 transaction_reference,
-                from_statuses=[TransactionStatus.OTP_SENT.value],
-                to_status=TransactionStatus.FAILED.value,
+                TransactionStatus.OTP_SENT,
                 response_code=WRONG_OTP_CODE,
                 response_message="too many wrong OTPs",
             )
@@ -332,18 +280,8 @@ class PaymentService:
         if clearly_declined:
             code = debit.response_code if debit and debit.response_code else query.response_code
             message = debit.message if debit else query.message
-            self._store.move_transaction(
-                transaction_reference,
-                from_statuses=[TransactionStatus.PENDING.value],
-                to_status=TransactionStatus.FAILED.value,
-                response_code=code,
-                response_message=message[:255],
-            )
-            return self._result(
-                SubmitOutcome.DECLINED,
-                transaction_reference,
-                decline_reason=DECLINE_REASONS.get(code or "", "declined"),
-            )
+            self._fail(transaction_reference, TransactionStatus.PENDING, response_code=code, response_message=message[:255])
+            return self._result(SubmitOutcome.DECLINED, transaction_reference)
         logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
         return self._result(SubmitOutcome.PENDING, transaction_reference)
 
@@ -357,6 +295,12 @@ class PaymentService:
         return self._result(outcome, transaction_reference)
 
     def _result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
-        transaction = self._store.get_transaction(transaction_reference)
-        booking = self._store.find_booking_by_reference(transaction.booking_reference) if transaction else None
-        return PaymentResult(outcome, transaction, booking, **extra)
+        return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)
+
+    def _fail(self, transaction_reference: str, from_status: TransactionStatus, **fields: object) -> bool:
+        return self._store.move_transaction(
+            transaction_reference,
+            from_statuses=[from_status.value],
+            to_status=TransactionStatus.FAILED.value,
+            **fields,
+        )

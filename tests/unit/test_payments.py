@@ -16,15 +16,10 @@ from actions.demo_data import seed_demo_bookings
 from actions.models import PaymentTransaction
 from actions.omari import OmariClient
 from actions.parsing import AmountChoice, AmountShare
-from actions.payments import (
-    AmountRejected,
-    CancelOutcome,
-    PaymentService,
-    StartOutcome,
-    SubmitOutcome,
-    resolve_amount,
-)
-from actions.store import BookingSnapshot, BookingStore, booking_status_after_payment
+from actions.amount_rules import AmountRejected, resolve_amount
+from actions.payments import CancelOutcome, PaymentService, StartOutcome, SubmitOutcome
+from actions.snapshots import BookingSnapshot
+from actions.store import BookingStore, booking_status_after_payment
 from omari_sandbox import start_sandbox
 
 OTP = "123456"

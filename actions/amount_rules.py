@@ -1,0 +1,47 @@
+"""Which amounts a booking can take: the money rule the form checks an answer against.
+
+The parser (actions/parsing) reads what the customer typed; this decides what
+that means for one booking: "the deposit" is what is left of half the total,
+and nothing may exceed the balance or be in the other currency.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from actions.models import CENT
+from actions.parsing import AmountChoice, AmountShare
+from actions.snapshots import BookingSnapshot
+
+
+class AmountRejected(ValueError):
+    """The amount is a number, but not one this booking can take. ``reason`` names why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def resolve_amount(booking: BookingSnapshot, choice: AmountChoice) -> Decimal:
+    """Turn what the customer chose into the exact amount to charge.
+
+    Raises AmountRejected for an amount the booking cannot take: more than the
+    balance, a deposit that is already covered, or the wrong currency.
+    """
+    if choice.currency and choice.currency != booking.currency:
+        raise AmountRejected("wrong_currency")
+    if choice.share is AmountShare.FULL_BALANCE:
+        amount = booking.balance_due
+    elif choice.share is AmountShare.DEPOSIT:
+        if booking.deposit_due <= 0:
+            raise AmountRejected("deposit_already_paid")
+        amount = booking.deposit_due
+    elif choice.share is AmountShare.HALF:
+        amount = (booking.balance_due / 2).quantize(CENT)
+    else:
+        amount = choice.value or Decimal("0")
+    amount = amount.quantize(CENT)
+    if amount <= 0:
+        raise AmountRejected("not_positive")
+    if amount > booking.balance_due:
+        raise AmountRejected("above_balance")
+    return amount
