@@ -35,7 +35,7 @@ from actions.parsing import (
     zimbabwe_mobile_or_none,
 )
 from actions.amount_rules import AmountRejected, resolve_amount
-from actions.payments import CancelOutcome, StartOutcome
+from actions.payments import CancelOutcome, StartOutcome, SubmitOutcome
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.snapshots import BookingSnapshot
@@ -138,7 +138,7 @@ class ValidatePaymentForm(FormValidationAction):
             return self._reject("payment_channel", dispatcher, tracker, "utter_invalid_payment_channel")
         return {"payment_channel": channel, "invalid_answers": 0}
 
-    # -- phone number: accepting it starts the payment (POST /auth) ---------------
+    # -- phone number -------------------------------------------------------------
 
     async def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -250,7 +250,7 @@ class ValidatePaymentForm(FormValidationAction):
             result = await call_payments("submit_otp", transaction_reference, otp)
         except ServiceFailure:
             return {"otp": None, **self._halt_on_service_failure(dispatcher)}
-        if result.outcome.value == "wrong_otp":
+        if result.outcome is SubmitOutcome.WRONG_OTP:
             dispatcher.utter_message(
                 response="utter_wrong_otp",
                 otp_reference=tracker.get_slot("otp_reference"),

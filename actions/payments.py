@@ -29,6 +29,10 @@ from actions.store import BookingStore
 logger = logging.getLogger(__name__)
 
 WRONG_OTP_CODE = "055"
+# Answers that sound final but do not prove the wallet was left alone: a
+# "duplicate" may mean the first /request went through, and "not found" for a
+# reference O'mari accepted at /auth is O'mari's confusion, not a refusal.
+INCONCLUSIVE_CODES = {"026", "025"}
 # O'mari codes we can explain to a customer; anything else is "declined".
 DECLINE_REASONS = {
     "014": "not_registered",
@@ -77,6 +81,10 @@ class CancelOutcome(str, enum.Enum):
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"
     TOO_LATE = "too_late"  # already submitted: the money may have moved
+
+
+def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
+    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
 
 
 class PaymentService:
@@ -274,8 +282,8 @@ class PaymentService:
             # Whether this call or a racing one credited it, it is now a success.
             return self._result_for_unclaimable(transaction_reference)
 
-        clearly_declined = query.outcome is Outcome.DECLINED or (
-            debit is not None and debit.outcome is Outcome.DECLINED
+        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
+            debit is not None and _is_refusal(debit.outcome, debit.response_code)
         )
         if clearly_declined:
             code = debit.response_code if debit and debit.response_code else query.response_code

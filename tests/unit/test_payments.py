@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Iterator, Tuple
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -205,3 +206,19 @@ def test_money_columns_refuse_floats_and_fractions_of_a_cent(tmp_path: Path) -> 
         column.process_bind_param(12.3, None)
     with pytest.raises(ValueError):
         column.process_bind_param(Decimal("0.001"), None)
+
+
+def test_a_duplicate_answer_is_settled_by_what_query_says(service) -> None:
+    payments, store, sandbox = service
+    reference = start(payments).transaction.reference
+    # The debit already went through at O'mari while our record still says
+    # otp_sent (as after a crash): the next /request answers 026 "duplicate",
+    # which must not be read as a refusal.
+    requests.post(
+        f"{sandbox.base_url}/request",
+        json={"msisdn": "263772123456", "reference": reference, "otp": OTP},
+        headers={"X-Merchant-Key": "sandbox-merchant-key"},
+        timeout=5,
+    ).raise_for_status()
+    assert payments.submit_otp(reference, OTP).outcome is SubmitOutcome.SUCCESS  # 026, but /query says paid
+    assert paid(store) == Decimal("450.00")
