@@ -70,7 +70,10 @@ def test_pay_fifty_dollars_on_a_booking_with_a_deposit(chat: Chat, stack: Stack)
     )
     assert transaction.msisdn == "263772123456"
     assert transaction.payment_reference and transaction.payment_reference.lower() in receipt
-    assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
+    record = sandbox_record(stack, transaction.reference)
+    assert record["debit_count"] == 1
+    # O'mari's channel is the merchant's integration, never the customer's wallet.
+    assert record["channel"] == "WEB"
     # The OTP leaves no trace in the conversation once used.
     tracker = chat_tracker(stack, chat.sender)
     assert tracker["slots"]["otp"] is None
