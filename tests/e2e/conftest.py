@@ -46,6 +46,12 @@ class Stack:
     store: BookingStore
     log_dir: Path
 
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        """Rasa's record of one conversation (the HTTP API of `rasa run --enable-api`)."""
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
     def sandbox_transactions(self) -> List[Dict[str, Any]]:
         response = requests.get(f"{self.sandbox_url}/__sandbox/transactions", timeout=5)
         response.raise_for_status()
