@@ -92,6 +92,19 @@ def test_pay_fifty_dollars_on_a_booking_with_a_deposit(chat: Chat, stack: Stack)
     assert report["transactions"][0]["payment_reference"] == transaction.payment_reference
 
 
+def test_two_payments_in_one_conversation_each_keep_their_amount(chat: Chat, stack: Stack) -> None:
+    reach_otp(chat, SLYKER, "50", "ecocash", "0772123456")
+    assert "us$50.00" in chat.text(SANDBOX_OTP)
+    reach_otp(chat, SLYKER, "20.50", "onemoney", "0712000002")
+    assert "us$20.50" in chat.text(SANDBOX_OTP)
+    state = booking_state(stack.store, SLYKER)
+    assert state["paid"] == Decimal("470.50")
+    assert [(t.amount, t.customer_channel, t.status) for t in state["transactions"]] == [
+        (Decimal("50.00"), "ecocash", "success"),
+        (Decimal("20.50"), "onemoney", "success"),
+    ]
+
+
 def test_zwg_booking_is_charged_in_zwg(chat: Chat, stack: Stack) -> None:
     reach_otp(chat, ZWG, "ZWG 500", "OneMoney", "0712000002")
     receipt = chat.text(SANDBOX_OTP)
