@@ -17,7 +17,7 @@ PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test clean
+.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test nlu-report nlu-gate clean
 
 help:
 	@sed -n '2,4p' Makefile | sed 's/^# *//'
@@ -60,6 +60,23 @@ test-unit: install
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
 
+# The held-out NLU set (tests/nlu/): intent accuracy and entity F1, with
+# Rasa's reports, confusion matrix and histograms in results/nlu/.
+NLU_RESULTS := results/nlu
+NLU_MIN_INTENT_ACCURACY ?= 0.95
+NLU_MIN_ENTITY_F1 ?= 0.95
+
+$(NLU_RESULTS)/intent_report.json: $(MODEL_STAMP) $(wildcard tests/nlu/*.yml)
+	rm -rf $(NLU_RESULTS)
+	$(RASA) test nlu --nlu tests/nlu --model models --out $(NLU_RESULTS)
+
+nlu-report: $(NLU_RESULTS)/intent_report.json
+	$(PY) -m tools.nlu_gate $(NLU_RESULTS) --report-only
+
+nlu-gate: $(NLU_RESULTS)/intent_report.json
+	$(PY) -m tools.nlu_gate $(NLU_RESULTS) \
+	  --min-intent-accuracy $(NLU_MIN_INTENT_ACCURACY) --min-entity-f1 $(NLU_MIN_ENTITY_F1)
+
 test-e2e: train
 	$(PY) -m pytest tests/e2e -q
 
@@ -67,6 +84,7 @@ test: install
 	$(MAKE) test-unit
 	$(MAKE) validate
 	$(MAKE) train
+	$(MAKE) nlu-gate
 	$(MAKE) rasa-test
 	$(MAKE) test-e2e
 

@@ -4,6 +4,12 @@ Each ``validate_<slot>`` is thin: a pure parser reads the text, the payment
 service checks it against the booking, and the result is either the
 normalised slot value or a specific reason followed by the question again.
 
+Answers may come before their question and be changed later: the opening
+message can fill several slots at once, and "actually make it 30" at any
+question replaces the amount. ``actions/form_turn.py`` tells an answer from a
+correction; a changed answer after the OTP was sent voids that payment and
+starts a new one (:meth:`get_validation_events`).
+
 Two things end the form early, through :meth:`required_slots` returning
 nothing once a slot records why:
 - ``payment_halt``: the form cannot go on (too many invalid answers, a
@@ -35,6 +41,14 @@ from actions.parsing import (
     zimbabwe_mobile_or_none,
 )
 from actions.amount_rules import AmountRejected, resolve_amount
+from actions.form_corrections import AnswerCorrections
+from actions.form_turn import (
+    PAYMENT_INPUTS,
+    gave_another_answer,
+    inputs_given_this_turn,
+    latest_intent,
+    value_before_this_turn,
+)
 from actions.payments import CancelOutcome, StartOutcome, SubmitOutcome
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
@@ -45,7 +59,7 @@ logger = logging.getLogger(__name__)
 Halt = Dict[Text, Any]
 
 
-class ValidatePaymentForm(FormValidationAction):
+class ValidatePaymentForm(AnswerCorrections, FormValidationAction):
     """Validates ``payment_form``: booking, amount, channel, phone, OTP."""
 
     def name(self) -> Text:
@@ -111,9 +125,13 @@ class ValidatePaymentForm(FormValidationAction):
         except ServiceFailure:
             return self._halt_on_service_failure(dispatcher)
         if booking is None:
-            # The amount only means something against a booking; it is asked
-            # again once the booking is known.
-            return {"amount": None}
+            # The amount only means something against a booking: kept until
+            # the booking is known, then checked (get_validation_events).
+            try:
+                parse_amount(str(value))
+            except InvalidInput:
+                return {"amount": None}
+            return {"amount": None, "amount_given_early": str(value)}
         try:
             amount = resolve_amount(booking, parse_amount(str(value)))
         except (InvalidInput, AmountRejected) as error:
@@ -144,7 +162,8 @@ class ValidatePaymentForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value)
-        if asks_for_sender_number(text):
+        # "yes" answers the "Use this number" offer.
+        if asks_for_sender_number(text) or latest_intent(tracker) == "affirm":
             msisdn = zimbabwe_mobile_or_none(tracker.sender_id or "")
             if msisdn is None:
                 return self._reject(
@@ -170,8 +189,13 @@ class ValidatePaymentForm(FormValidationAction):
         OTP is requested the moment booking, amount, channel and number are all
         known, whichever order the customer gave them in.
         """
+        before = {slot: value_before_this_turn(tracker, slot) for slot in PAYMENT_INPUTS}
+        given = set(inputs_given_this_turn(tracker))
         events = await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
+        follow_up = await self._after_answers(before, given, dispatcher, tracker, domain)
+        tracker.add_slots(follow_up)
+        events.extend(follow_up)
         if self._ready_to_start_payment(tracker):
             started = await self._start_payment(tracker.get_slot("phone_number"), dispatcher, tracker)
             tracker.slots.update(started)
@@ -240,6 +264,10 @@ class ValidatePaymentForm(FormValidationAction):
         if is_cancel_request(text):
             # NLU should have routed this to the cancel rule; never send it to O'mari.
             return await self._cancel_from_question(transaction_reference, dispatcher)
+        if gave_another_answer(tracker, "otp"):
+            # "use 0712000002" at the OTP question is a correction, not a code:
+            # sending it to O'mari would cost the customer an attempt.
+            return {"otp": None}
         try:
             otp = parse_otp(text)
         except InvalidInput:
@@ -291,7 +319,19 @@ class ValidatePaymentForm(FormValidationAction):
         The form asks its question again after this message. Counting lives in
         a slot because rasa-sdk forms have no retry limit of their own.
         """
+        requested = tracker.get_slot("requested_slot")
+        previous = value_before_this_turn(tracker, slot)
+        if slot == requested and gave_another_answer(tracker, slot):
+            # "sorry wrong number, use 0712000002" at the channel question: the
+            # message answered something else, not this question badly.
+            return {slot: previous}
+        if latest_intent(tracker) == "correct" and slot == requested and not previous:
+            dispatcher.utter_message(response="utter_how_to_correct")
+            return {slot: None}
         dispatcher.utter_message(response=response, **response_variables)
+        if slot != requested and previous:
+            # A bad correction keeps the answer it was meant to replace.
+            return {slot: previous, "invalid_answers": int(tracker.get_slot("invalid_answers") or 0)}
         invalid_answers = int(tracker.get_slot("invalid_answers") or 0) + 1
         rejection: Dict[Text, Any] = {slot: None, "invalid_answers": invalid_answers}
         if invalid_answers >= settings().max_invalid_answers:

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 PAYMENT_SLOTS = (
     "booking_reference",
     "amount",
+    "amount_given_early",
     "payment_channel",
     "phone_number",
     "otp",

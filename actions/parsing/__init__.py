@@ -19,11 +19,13 @@ Reasons, by parser:
 - :func:`normalise_msisdn`: ``not_a_phone_number``, ``not_zimbabwe``, ``not_mobile``
 - :func:`parse_otp`: ``not_an_otp``
 
-:func:`is_cancel_request` and :func:`asks_for_sender_number` recognise the
+:func:`amount_mentioned` says whether a reply to another question also names
+an amount. :func:`is_cancel_request` and :func:`asks_for_sender_number` recognise the
 two instructions a customer may type at any question.
 """
 from actions.parsing.amounts import AmountChoice, AmountShare, parse_amount
 from actions.parsing.channels import CHANNEL_NAMES, parse_channel
+from actions.parsing.mentions import amount_mentioned
 from actions.parsing.otp import parse_otp
 from actions.parsing.phrases import asks_for_sender_number, is_cancel_request
 from actions.parsing.phones import normalise_msisdn, zimbabwe_mobile_or_none
@@ -35,6 +37,7 @@ __all__ = [
     "AmountShare",
     "CHANNEL_NAMES",
     "InvalidInput",
+    "amount_mentioned",
     "asks_for_sender_number",
     "booking_reference_key",
     "find_booking_reference_key",

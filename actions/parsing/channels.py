@@ -13,9 +13,11 @@ CHANNEL_NAMES: Mapping[str, str] = MappingProxyType(
 # Every way customers name a channel. A space in a synonym also matches a
 # dash, an underscore or nothing, so "eco cash" covers "EcoCash" and "Eco-Cash".
 _SYNONYMS: Mapping[str, Tuple[str, ...]] = MappingProxyType({
-    "ecocash": ("eco cash", "eko cash", "econet"),
-    "onemoney": ("one money", "net one"),
-    "zimswitch": ("zim switch", "zipit", "bank card", "bank", "card", "visa", "mastercard"),
+    # Typos customers really send are listed too (the NLU lookup table in
+    # data/nlu/entities.yml names the same ones).
+    "ecocash": ("eco cash", "eko cash", "econet", "ecocsh", "ecocah", "ecoash", "eco cah"),
+    "onemoney": ("one money", "net one", "one mony", "1 money", "1money"),
+    "zimswitch": ("zim switch", "zim swich", "zipit", "bank card", "bank", "card", "visa", "mastercard"),
 })
 # The menu lists the channels in this order; other bare digits are not choices.
 _MENU_CHOICES = {"1": "ecocash", "2": "onemoney", "3": "zimswitch"}

@@ -175,14 +175,14 @@ def _otp_sent(store, domain) -> dict:
 
 def test_right_otp_pays_and_clears_the_otp(store, domain) -> None:
     started = _otp_sent(store, domain)
-    result, _ = validate("otp", f"code is {SANDBOX_OTP}", slots=started)
+    result, _ = validate("otp", f"code is {SANDBOX_OTP}", slots=started, set_this_turn=["otp"])
     assert result == {"otp": None, "payment_outcome": "success"}
     assert store.find_booking_by_reference(SLYKER).amount_paid == Decimal("450.00")
 
 
 def test_wrong_otp_keeps_the_payment_open(store, domain) -> None:
     started = _otp_sent(store, domain)
-    result, dispatcher = validate("otp", "999999", slots=started)
+    result, dispatcher = validate("otp", "999999", slots=started, set_this_turn=["otp"])
     assert result == {"otp": None}
     assert dispatcher.messages[0]["attempts_left"] == 2
     assert store.list_transactions(booking_reference=SLYKER)[0].status == "otp_sent"
@@ -191,7 +191,7 @@ def test_wrong_otp_keeps_the_payment_open(store, domain) -> None:
 @pytest.mark.parametrize("text", ["cancel", "Cancel please"])
 def test_cancel_typed_at_the_otp_question_is_never_sent_as_an_otp(store, domain, text: str) -> None:
     started = _otp_sent(store, domain)
-    result, dispatcher = validate("otp", text, slots=started)
+    result, dispatcher = validate("otp", text, slots=started, set_this_turn=["otp"])
     assert result == {"otp": None, "payment_halt": "cancelled"}
     assert store.list_transactions(booking_reference=SLYKER)[0].status == "cancelled"
     assert responses(dispatcher) == ["utter_payment_cancelled"]
@@ -199,6 +199,6 @@ def test_cancel_typed_at_the_otp_question_is_never_sent_as_an_otp(store, domain,
 
 def test_malformed_otp_is_refused(store, domain) -> None:
     started = _otp_sent(store, domain)
-    result, dispatcher = validate("otp", "12", slots=started)
+    result, dispatcher = validate("otp", "12", slots=started, set_this_turn=["otp"])
     assert result["otp"] is None and result["invalid_answers"] == 1
     assert responses(dispatcher) == ["utter_invalid_otp"]

@@ -1,0 +1,131 @@
+"""Corrections and early answers in the payment form, as rasa-sdk runs the validator."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.digressions import ActionAnswerBalance
+from actions.form_validation import ValidatePaymentForm
+from tests.actions.conftest import make_tracker, responses, run, slot_events
+
+SLYKER = "BK-SLYKER-TECH-20251023"
+T005 = "BK-T005-20260210"
+
+
+def turn(
+    earlier: Dict[str, Any],
+    text: str,
+    intent: str,
+    candidates: Dict[str, Any],
+    requested: Optional[str],
+    sender_id: str = "test-sender",
+) -> Tracker:
+    """A tracker whose earlier answers were validated before ``text`` filled ``candidates``."""
+    events: List[Dict[str, Any]] = [{"event": "slot", "name": k, "value": v} for k, v in earlier.items()]
+    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
+    events += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
+    slots = {**make_tracker().slots, **earlier, **candidates, "requested_slot": requested}
+    return Tracker(
+        sender_id=sender_id, slots=slots,
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+        events=events, paused=False, followup_action=None, active_loop={"name": "payment_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def run_form(tracker: Tracker, domain) -> tuple:
+    dispatcher = CollectingDispatcher()
+    events = run(ValidatePaymentForm().run(dispatcher, tracker, domain))
+    return slot_events(events), dispatcher
+
+
+def test_opening_message_fills_every_slot_and_sends_the_otp(store, domain) -> None:
+    text = f"pay 50 usd for {T005} with ecocash from 0772123456"
+    tracker = turn({}, text, "make_payment",
+                   {"booking_reference": T005, "payment_channel": "ecocash", "phone_number": "0772123456"}, None)
+    slots, dispatcher = run_form(tracker, domain)
+    assert (slots["amount"], slots["payment_channel"], slots["phone_number"]) == ("50.00", "ecocash", "263772123456")
+    assert slots["transaction_reference"]
+    assert "utter_otp_sent" in responses(dispatcher)
+
+
+def test_amount_before_the_booking_is_kept_then_checked(store, domain) -> None:
+    slots, _ = run_form(turn({}, "pay 50 usd with ecocash", "make_payment", {"payment_channel": "ecocash"}, None), domain)
+    assert slots["amount"] is None and slots["amount_given_early"] == "pay 50 usd with ecocash"
+    later = turn({"payment_channel": "ecocash", "amount_given_early": "pay 50 usd with ecocash"},
+                 SLYKER, "inform", {"booking_reference": SLYKER}, "booking_reference")
+    slots, _ = run_form(later, domain)
+    assert slots["amount"] == "50.00" and slots["amount_given_early"] is None
+
+
+def test_amount_corrected_at_another_question(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00"}
+    tracker = turn(earlier, "actually make it 30", "correct", {"payment_channel": "actually make it 30"},
+                   "payment_channel")
+    slots, dispatcher = run_form(tracker, domain)
+    assert slots["amount"] == "30.00"
+    assert slots["payment_channel"] is None
+    # The channel question was not answered wrongly: no error, no count.
+    assert "utter_invalid_payment_channel" not in responses(dispatcher)
+    assert slots.get("invalid_answers", 0) == 0
+
+
+def test_bad_correction_keeps_the_earlier_amount(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00"}
+    tracker = turn(earlier, "actually make it 5000", "correct", {}, "payment_channel")
+    slots, dispatcher = run_form(tracker, domain)
+    assert slots["amount"] == "50.00"
+    assert responses(dispatcher)[0] == "utter_invalid_amount_above_balance"
+
+
+def test_otp_question_never_reads_the_otp_as_an_amount(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash",
+               "phone_number": "263772123456", "transaction_reference": "x", "otp_reference": "ABCD"}
+    tracker = turn(earlier, "836066", "inform", {}, "otp")
+    assert run(ValidatePaymentForm().extract_amount(CollectingDispatcher(), tracker, domain)) == {}
+
+
+def test_new_number_at_the_otp_question_voids_and_restarts_the_payment(store, domain) -> None:
+    start = turn({"booking_reference": SLYKER, "amount": "40.00", "payment_channel": "ecocash"},
+                 "0772123456", "inform", {"phone_number": "0772123456"}, "phone_number")
+    started, _ = run_form(start, domain)
+    first = started["transaction_reference"]
+    earlier = {"booking_reference": SLYKER, "amount": "40.00", "payment_channel": "ecocash", **started}
+    text = "sorry wrong number, use 0712000002"
+    correction = turn(earlier, text, "correct", {"phone_number": "0712000002"}, "otp")
+    slots, dispatcher = run_form(correction, domain)
+    assert slots["phone_number"] == "263712000002"
+    assert slots["transaction_reference"] and slots["transaction_reference"] != first
+    assert responses(dispatcher) == ["utter_payment_restarted", "utter_otp_sent"]
+    statuses = {t.reference: t.status for t in store.list_transactions(booking_reference=SLYKER)}
+    assert statuses[first] == "cancelled" and statuses[slots["transaction_reference"]] == "otp_sent"
+
+
+def test_correction_without_a_value_says_how(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00"}
+    tracker = turn(earlier, "i want to change my number", "correct", {}, "payment_channel")
+    slots, dispatcher = run_form(tracker, domain)
+    assert responses(dispatcher) == ["utter_how_to_correct"]
+    assert "amount" not in slots or slots["amount"] == "50.00"
+
+
+def test_yes_to_use_this_number_takes_the_sender(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash"}
+    tracker = turn(earlier, "yes", "affirm", {"phone_number": "yes"}, "phone_number", sender_id="263772000001")
+    slots, _ = run_form(tracker, domain)
+    assert slots["phone_number"] == "263772000001"
+
+
+def test_balance_question_names_the_balance(store, domain) -> None:
+    dispatcher = CollectingDispatcher()
+    run(ActionAnswerBalance().run(dispatcher, make_tracker(text="what's my balance on bk t005 20260210"), domain))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_booking_summary" and message["balance_due"] == "US$850.00"
+
+
+def test_balance_question_without_a_booking_asks_for_it(store, domain) -> None:
+    dispatcher = CollectingDispatcher()
+    run(ActionAnswerBalance().run(dispatcher, make_tracker(text="what's my balance"), domain))
+    assert responses(dispatcher) == ["utter_balance_needs_booking"]

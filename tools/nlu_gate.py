@@ -1,0 +1,95 @@
+"""Read `rasa test nlu`'s reports: print the figures, and fail below the bar.
+
+`make nlu-report` prints intent accuracy and entity F1 for the held-out set
+in tests/nlu/; `make nlu-gate` (part of `make test`) also exits non-zero when
+either is below its minimum, so a training-data change that makes the
+assistant understand customers worse cannot be merged unnoticed.
+
+    python -m tools.nlu_gate results/nlu [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+# Rasa writes one <component>_report.json per entity extractor.
+NOT_ENTITY_REPORTS = {"intent_report.json", "response_selection_report.json"}
+AVERAGES = {"micro avg", "macro avg", "weighted avg", "accuracy"}
+
+
+def intent_accuracy(results: Path) -> float:
+    report = json.loads((results / "intent_report.json").read_text())
+    return float(report["accuracy"])
+
+
+def entity_f1(results: Path) -> Dict[str, Tuple[float, Dict[str, float]]]:
+    """Per extractor: the micro-averaged F1 and the F1 of each entity."""
+    scores: Dict[str, Tuple[float, Dict[str, float]]] = {}
+    for path in sorted(results.glob("*_report.json")):
+        if path.name in NOT_ENTITY_REPORTS:
+            continue
+        report = json.loads(path.read_text())
+        per_entity = {
+            name: float(values["f1-score"])
+            for name, values in report.items()
+            if name not in AVERAGES and isinstance(values, dict) and name != "no_entity"
+        }
+        overall = report.get("micro avg", report.get("weighted avg", {})).get("f1-score")
+        if overall is not None:
+            scores[path.name[: -len("_report.json")]] = (float(overall), per_entity)
+    return scores
+
+
+def misclassified(results: Path, limit: int = 15) -> List[str]:
+    errors_file = results / "intent_errors.json"
+    if not errors_file.exists():
+        return []
+    errors = json.loads(errors_file.read_text())
+    return [
+        f"  {e['text']!r}: expected {e['intent']}, got {e['intent_prediction']['name']}"
+        f" ({e['intent_prediction']['confidence']:.2f})"
+        for e in errors[:limit]
+    ]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--min-intent-accuracy", type=float, default=0.95)
+    parser.add_argument("--min-entity-f1", type=float, default=0.95)
+    parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
+    args = parser.parse_args(argv)
+
+    accuracy = intent_accuracy(args.results)
+    entities = entity_f1(args.results)
+    print(f"NLU held-out set ({args.results}):")
+    print(f"  intent accuracy: {accuracy:.3f} (minimum {args.min_intent_accuracy})")
+    for extractor, (overall, per_entity) in entities.items():
+        detail = ", ".join(f"{name} {f1:.3f}" for name, f1 in sorted(per_entity.items()))
+        print(f"  entity F1 ({extractor}): {overall:.3f} (minimum {args.min_entity_f1}): {detail}")
+    errors = misclassified(args.results)
+    if errors:
+        print("  misclassified messages:")
+        print("\n".join(errors))
+
+    failures = []
+    if accuracy < args.min_intent_accuracy:
+        failures.append(f"intent accuracy {accuracy:.3f} < {args.min_intent_accuracy}")
+    if not entities:
+        failures.append("no entity report found: did `rasa test nlu` run an entity extractor?")
+    failures += [
+        f"entity F1 of {extractor} {overall:.3f} < {args.min_entity_f1}"
+        for extractor, (overall, _) in entities.items()
+        if overall < args.min_entity_f1
+    ]
+    if failures and not args.report_only:
+        print("NLU gate FAILED: " + "; ".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
