@@ -2,7 +2,10 @@
 
 Modules, in the order a payment passes through them:
 - ``parsing``: pure functions that read customer text into slot values;
-- ``form_validation``: the payment form's validator (thin: parse, check, explain);
+- ``form_validation``: the payment form's validator (thin: parse, check, explain),
+  with ``form_corrections`` (answers given early or changed later), ``form_otp``
+  (the OTP question) and ``form_turn`` (what the latest message said);
+- ``digressions``: answers to questions asked at any time (the balance);
 - ``payment_actions``: the other custom actions (ask, conclude, cancel, hand over);
 - ``payments``: the money rules, the one place that moves a payment's state;
 - ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database;

@@ -33,15 +33,14 @@ from actions.parsing import (
     InvalidInput,
     asks_for_sender_number,
     booking_reference_key,
-    is_cancel_request,
     normalise_msisdn,
     parse_amount,
     parse_channel,
-    parse_otp,
     zimbabwe_mobile_or_none,
 )
 from actions.amount_rules import AmountRejected, resolve_amount
 from actions.form_corrections import AnswerCorrections
+from actions.form_otp import OtpQuestion
 from actions.form_turn import (
     PAYMENT_INPUTS,
     gave_another_answer,
@@ -49,7 +48,7 @@ from actions.form_turn import (
     latest_intent,
     value_before_this_turn,
 )
-from actions.payments import CancelOutcome, StartOutcome, SubmitOutcome
+from actions.payments import StartOutcome
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.snapshots import BookingSnapshot
@@ -59,7 +58,7 @@ logger = logging.getLogger(__name__)
 Halt = Dict[Text, Any]
 
 
-class ValidatePaymentForm(AnswerCorrections, FormValidationAction):
+class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
     """Validates ``payment_form``: booking, amount, channel, phone, OTP."""
 
     def name(self) -> Text:
@@ -253,50 +252,6 @@ class ValidatePaymentForm(AnswerCorrections, FormValidationAction):
             StartOutcome.AMOUNT_REJECTED: "declined",
         }[start.outcome]
         return {"phone_number": msisdn, "payment_halt": halt}
-
-    # -- OTP: accepting it submits the payment (POST /request, GET /query) ---------
-
-    async def validate_otp(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        text = str(value)
-        transaction_reference = tracker.get_slot("transaction_reference")
-        if is_cancel_request(text):
-            # NLU should have routed this to the cancel rule; never send it to O'mari.
-            return await self._cancel_from_question(transaction_reference, dispatcher)
-        if gave_another_answer(tracker, "otp"):
-            # "use 0712000002" at the OTP question is a correction, not a code:
-            # sending it to O'mari would cost the customer an attempt.
-            return {"otp": None}
-        try:
-            otp = parse_otp(text)
-        except InvalidInput:
-            return self._reject("otp", dispatcher, tracker, "utter_invalid_otp")
-        if not transaction_reference:
-            return {"otp": None, "payment_halt": "payment_closed"}
-        try:
-            result = await call_payments("submit_otp", transaction_reference, otp)
-        except ServiceFailure:
-            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
-        if result.outcome is SubmitOutcome.WRONG_OTP:
-            dispatcher.utter_message(
-                response="utter_wrong_otp",
-                otp_reference=tracker.get_slot("otp_reference"),
-                attempts_left=result.otp_attempts_left,
-            )
-            return {"otp": None}
-        return {"otp": None, "payment_outcome": result.outcome.value}
-
-    async def _cancel_from_question(
-        self, transaction_reference: Any, dispatcher: CollectingDispatcher
-    ) -> Dict[Text, Any]:
-        try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
-        except ServiceFailure:
-            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
-        response = "utter_cancel_too_late" if outcome is CancelOutcome.TOO_LATE else "utter_payment_cancelled"
-        dispatcher.utter_message(response=response)
-        return {"otp": None, "payment_halt": "cancelled"}
 
     # -- shared -------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Tuple
 
-SLYKER = "BK-SLYKER-TECH-20251023"  # USD, balance 800.00, deposit covered up to 200.00 more
+SLYKER = "BK-SLYKER-TECH-20251023"  # USD, balance 800.00, deposit already covered
 T005 = "BK-T005-20260210"  # USD, balance 850.00, deposit 425.00
 ZWG = "BK-T010-20260301"  # ZWG, balance 4800.00
 
@@ -76,8 +76,6 @@ USD_AMOUNTS: List[Tuple[str, str]] = [
     ("half", "400.00"),
     ("pay half", "400.00"),
     ("50%", "400.00"),
-    ("the deposit", "200.00"),
-    ("deposit", "200.00"),
     ("0.6k", "600.00"),
     ("80 usd", "80.00"),
     ("USD80", "80.00"),
@@ -85,6 +83,14 @@ USD_AMOUNTS: List[Tuple[str, str]] = [
     ("ninety nine dollars", "99.00"),
     ("I want to pay 150", "150.00"),
     ("1 hundred", "100.00"),
+]
+
+# (answer at the amount question of T005, whose deposit is not paid yet)
+DEPOSIT_AMOUNTS: List[Tuple[str, str]] = [
+    ("the deposit", "425.00"),
+    ("deposit", "425.00"),
+    ("just the deposit please", "425.00"),
+    ("50% deposit", "425.00"),
 ]
 
 # (answer at the amount question of the ZWG booking, expected amount)
@@ -183,7 +189,7 @@ OPENINGS: List[Tuple[str, Dict[str, str]]] = [
      {"booking_reference": T005, "amount": "50.00", "payment_channel": "ecocash", "phone_number": "263772123456"}),
     ("i want to pay $120 on bk slyker tech 20251023",
      {"booking_reference": SLYKER, "amount": "120.00"}),
-    (f"pay the deposit on {SLYKER}", {"booking_reference": SLYKER, "amount": "200.00"}),
+    (f"pay the deposit on {T005}", {"booking_reference": T005, "amount": "425.00"}),
     ("pay 30 for bkt00520260210 via onemoney",
      {"booking_reference": T005, "amount": "30.00", "payment_channel": "onemoney"}),
     (f"pay {T005} using zipit", {"booking_reference": T005, "payment_channel": "zimswitch"}),

@@ -45,6 +45,11 @@ def test_amount_in_usd(stack: Stack, bookings, text: str, expected: str) -> None
     check(text, converse(stack, [f"pay for {cases.SLYKER}", text]), {"amount": expected})
 
 
+@pytest.mark.parametrize("text, expected", cases.DEPOSIT_AMOUNTS)
+def test_amount_as_the_deposit(stack: Stack, bookings, text: str, expected: str) -> None:
+    check(text, converse(stack, [f"pay for {cases.T005}", text]), {"amount": expected})
+
+
 @pytest.mark.parametrize("text, expected", cases.ZWG_AMOUNTS)
 def test_amount_in_zwg(stack: Stack, bookings, text: str, expected: str) -> None:
     check(text, converse(stack, [f"pay for {cases.ZWG}", text]), {"amount": expected})
