@@ -56,6 +56,13 @@ from actions.snapshots import BookingSnapshot
 logger = logging.getLogger(__name__)
 
 Halt = Dict[Text, Any]
+# Rejections meaning "there was no value in the reply" rather than "wrong value".
+_UNREADABLE = frozenset({
+    "utter_invalid_booking_reference",
+    "utter_invalid_amount_not_a_number",
+    "utter_invalid_payment_channel",
+    "utter_invalid_phone_number_not_a_phone_number",
+})
 
 
 class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
@@ -280,7 +287,8 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
             # "sorry wrong number, use 0712000002" at the channel question: the
             # message answered something else, not this question badly.
             return {slot: previous}
-        if latest_intent(tracker) == "correct" and slot == requested and not previous:
+        if latest_intent(tracker) == "correct" and slot == requested and response in _UNREADABLE:
+            # "I want to change my number": no value to check, so say how.
             dispatcher.utter_message(response="utter_how_to_correct")
             return {slot: None}
         dispatcher.utter_message(response=response, **response_variables)

@@ -129,3 +129,10 @@ def test_balance_question_without_a_booking_asks_for_it(store, domain) -> None:
     dispatcher = CollectingDispatcher()
     run(ActionAnswerBalance().run(dispatcher, make_tracker(text="what's my balance"), domain))
     assert responses(dispatcher) == ["utter_balance_needs_booking"]
+
+
+def test_correction_with_a_wrong_value_at_its_own_question_says_why(store, domain) -> None:
+    tracker = turn({"booking_reference": SLYKER}, "actually make it 5000", "correct",
+                   {"amount": "actually make it 5000"}, "amount")
+    _, dispatcher = run_form(tracker, domain)
+    assert responses(dispatcher)[0] == "utter_invalid_amount_above_balance"
