@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions.parsing import amount_mentioned, parse_channel
+from tests.unit.test_parsing import any_text
 
 
 @pytest.mark.parametrize(
@@ -49,3 +52,10 @@ def test_numbers_that_are_not_an_amount(text, intent: str) -> None:
 )
 def test_channel_typos_customers_send(text: str, channel: str) -> None:
     assert parse_channel(text) == channel
+
+
+@settings(deadline=None, max_examples=200)
+@given(text=any_text, intent=st.sampled_from(["make_payment", "inform", "correct", None]))
+def test_any_text_gives_a_yes_or_no(text, intent) -> None:
+    """Whatever the customer types, the check answers and never raises."""
+    assert amount_mentioned(text, intent) in (True, False)
