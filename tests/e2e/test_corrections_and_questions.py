@@ -136,3 +136,27 @@ def test_non_payment_messages_do_not_start_a_payment(chat: Chat, stack: Stack, m
     reply = chat.text(message)
     assert expected in reply and "booking reference" not in reply
     assert not (stack.tracker(chat.sender).get("active_loop") or {}).get("name")
+
+
+@pytest.mark.parametrize(
+    "correction, amount, channel",
+    [("actually make it 30", Decimal("30.00"), "ecocash"), ("change the channel to onemoney", Decimal("40.00"), "onemoney")],
+)
+def test_correction_at_the_otp_question_restarts_with_the_new_answer(
+    chat: Chat, stack: Stack, correction: str, amount: Decimal, channel: str
+) -> None:
+    chat.text(f"pay 40 usd for {SLYKER} with ecocash from 0772123456")
+    reply = chat.text(correction)
+    assert "cancelled the earlier otp request" in reply and f"us${amount}" in reply, reply
+    assert "payment received" in chat.text(SANDBOX_OTP)
+    transactions = booking_state(stack.store, SLYKER)["transactions"]
+    assert sorted((t.status, t.amount, t.customer_channel) for t in transactions) == [
+        ("cancelled", Decimal("40.00"), "ecocash"), ("success", amount, channel)]
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("400.00") + amount
+
+
+def test_wrong_booking_corrected_asks_the_amount_again(chat: Chat, stack: Stack) -> None:
+    chat.text(f"pay 40 usd for {SLYKER} with ecocash")
+    reply = chat.text(f"wrong booking, it's {T005}")
+    assert "hwange big five safari" in reply and "what amount" in reply, reply
+    assert stack.tracker(chat.sender)["slots"]["payment_channel"] == "ecocash"
