@@ -168,8 +168,9 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value)
-        # "yes" answers the "Use this number" offer.
-        if asks_for_sender_number(text) or latest_intent(tracker) == "affirm":
+        # "yes" answers the "Use this number" offer; a typed number always wins.
+        said_yes = latest_intent(tracker) == "affirm" and not any(char.isdigit() for char in text)
+        if asks_for_sender_number(text) or said_yes:
             msisdn = zimbabwe_mobile_or_none(tracker.sender_id or "")
             if msisdn is None:
                 return self._reject(

@@ -136,3 +136,11 @@ def test_correction_with_a_wrong_value_at_its_own_question_says_why(store, domai
                    {"amount": "actually make it 5000"}, "amount")
     _, dispatcher = run_form(tracker, domain)
     assert responses(dispatcher)[0] == "utter_invalid_amount_above_balance"
+
+
+def test_a_typed_number_wins_over_a_yes(store, domain) -> None:
+    earlier = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash"}
+    tracker = turn(earlier, "ok 0712000002", "affirm", {"phone_number": "ok 0712000002"}, "phone_number",
+                   sender_id="263772000001")
+    slots, _ = run_form(tracker, domain)
+    assert slots["phone_number"] == "263712000002"
