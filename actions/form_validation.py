@@ -36,7 +36,7 @@ from actions.parsing import (
 )
 from actions.amount_rules import AmountRejected, resolve_amount
 from actions.payments import CancelOutcome, StartOutcome, SubmitOutcome
-from actions.presentation import format_money, mask_phone_for_customer
+from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.snapshots import BookingSnapshot
 
@@ -94,6 +94,7 @@ class ValidatePaymentForm(FormValidationAction):
         dispatcher.utter_message(
             response="utter_booking_summary",
             booking_reference=booking.reference,
+            customer_name=mask_customer_name(booking.customer_name),
             tour_name=booking.tour_name,
             total=format_money(booking.total, booking.currency),
             amount_paid=format_money(booking.amount_paid, booking.currency),
@@ -214,6 +215,14 @@ class ValidatePaymentForm(FormValidationAction):
                 "otp_reference": transaction.otp_reference,
                 "invalid_answers": 0,
             }
+        if start.outcome is StartOutcome.LIMIT_REACHED:
+            dispatcher.utter_message(
+                response="utter_otp_limit_reached",
+                limit=start.limit.count,
+                window=start.limit.description,
+                support_contact=settings().support_contact,
+            )
+            return {"phone_number": msisdn, "payment_halt": "otp_limit_reached"}
         if start.outcome is StartOutcome.NOT_REGISTERED:
             return self._reject(
                 "phone_number",
