@@ -209,11 +209,8 @@ class BookingStore:
                 .outerjoin(credited, credited.c.booking_id == Booking.id)
                 .order_by(Booking.reference)
             ).all()
-            # The sum comes back as raw integer cents (it bypasses the Cents type).
-            return [
-                (ref, paid, opening, (Decimal(int(total or 0)) / 100).quantize(CENT))
-                for ref, paid, opening, total in rows
-            ]
+            # SUM keeps the Cents type, so totals come back as Decimal (None: no payments).
+            return [(ref, paid, opening, (total or Decimal("0")).quantize(CENT)) for ref, paid, opening, total in rows]
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         with self._session() as session:
