@@ -9,6 +9,8 @@ own sender, so tests never see each other's conversations.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -45,6 +47,22 @@ class Stack:
     database_url: str
     store: BookingStore
     log_dir: Path
+    # The action server's process and how to start it again (restart tests).
+    actions: devstack.Service
+    action_port: int
+    env: Dict[str, str]
+
+    def restart_actions(self) -> None:
+        """Stop the action server (SIGTERM, as a deploy would) and start a new one on the same port."""
+        self.actions.stop()
+        self.actions = devstack.action_server_process(self.action_port, self.env, self.log_dir)
+        devstack.wait_until_healthy(self.actions, f"http://127.0.0.1:{self.action_port}/health", 60)
+
+    def reconcile(self) -> str:
+        """`python -m actions.ops reconcile` against this stack's database and sandbox."""
+        done = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
 
     def tracker(self, sender: str) -> Dict[str, Any]:
         """Rasa's record of one conversation (the HTTP API of `rasa run --enable-api`)."""
@@ -89,9 +107,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
         rasa = devstack.rasa_server_process(rasa_port, endpoints, env, logs, model=str(REPO / "models"))
         running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
-        yield Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs)
+        running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
+                              actions, action_port, env)
+        # Stops the action server started last, if a test restarted it (a no-op otherwise).
+        running.callback(lambda: running_stack.actions.stop())
+        yield running_stack
         # Whatever a test did, the action server must never have crashed on it.
-        assert actions.process.poll() is None, actions.log_tail()
+        assert running_stack.actions.process.poll() is None, running_stack.actions.log_tail()
     store.dispose()
 
 
