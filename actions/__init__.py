@@ -4,7 +4,9 @@ Modules, in the order a payment passes through them:
 - ``parsing``: pure functions that read customer text into slot values;
 - ``form_validation``: the payment form's validator (thin: parse, check, explain);
 - ``payment_actions``: the other custom actions (ask, conclude, cancel, hand over);
-- ``payments``: the money rules, the one place that moves a payment's state;
+- ``payment_status``: "did my payment go through?" from the transaction table;
+- ``payments``: the money rules, the one place that moves a payment's state
+  (``payment_types``: its outcomes and policy; ``abuse_limits``: OTP request limits);
 - ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database;
 - ``settings``: every environment variable, read in one place;
 - ``ops``: the operations CLI (``python -m actions.ops``).

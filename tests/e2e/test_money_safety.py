@@ -98,7 +98,7 @@ STEPS: Dict[str, List[str]] = {
     "what mobile number is your o'mari wallet": [SLYKER, "50", "ecocash"],
     "please type the otp from the sms": [SLYKER, "50", "ecocash", "0772123456"],
 }
-MESSAGES_PER_STEP = 40
+MESSAGES_PER_STEP = 36
 SLOTS = ["otp", "amount", "transaction_reference", "payment_outcome", "payment_halt", "requested_slot",
          "booking_reference", "invalid_answers", "phone_number"]
 INTENTS = ["inform", "make_payment", "cancel", "payment_status", "greet", "menu", "nope", "affirm"]
