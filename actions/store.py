@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import create_engine, event, func, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.abuse_limits import RequestLimit, RequestLimitReached
+from actions.database import make_engine
 from actions.models import (
     CENT,
     OPEN_TRANSACTION_STATUSES,
@@ -50,33 +50,11 @@ def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decim
     return BookingStatus.PENDING.value
 
 
-def _make_engine(database_url: str) -> Engine:
-    if not database_url.startswith("sqlite"):
-        return create_engine(database_url, pool_pre_ping=True, future=True)
-    engine = create_engine(
-        database_url,
-        future=True,
-        # Several threads of the action server share the engine; SQLite itself
-        # serialises writers, and the timeout makes a second writer wait for
-        # the first instead of failing with "database is locked".
-        connect_args={"check_same_thread": False, "timeout": 30},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
-
-
 class BookingStore:
     """Bookings and payment transactions, one short session per call."""
 
     def __init__(self, database_url: str) -> None:
-        self._engine = _make_engine(database_url)
+        self._engine = make_engine(database_url)
         self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False, future=True)
 
     def create_schema(self) -> None:
