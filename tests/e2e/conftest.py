@@ -8,6 +8,8 @@ own sender, so tests never see each other's conversations.
 """
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -52,8 +54,14 @@ class Stack:
     action_port: int
     env: Dict[str, str]
 
-    def restart_actions(self) -> None:
-        """Stop the action server (SIGTERM, as a deploy would) and start a new one on the same port."""
+    def restart_actions(self, crash: bool = False) -> None:
+        """Stop the action server and start a new one on the same port.
+
+        SIGTERM as a deploy would, or with ``crash`` SIGKILL, as a machine or OOM kill would.
+        """
+        if crash:
+            os.killpg(self.actions.process.pid, signal.SIGKILL)
+            self.actions.process.wait(timeout=30)
         self.actions.stop()
         self.actions = devstack.action_server_process(self.action_port, self.env, self.log_dir)
         devstack.wait_until_healthy(self.actions, f"http://127.0.0.1:{self.action_port}/health", 60)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import random
 import string
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
 
 import pytest
+import requests
 
 from actions.models import TransactionStatus
 from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
@@ -83,6 +86,30 @@ def test_action_server_restarted_mid_payment_resumes_without_loss_or_double(chat
     assert "payment received" not in chat.text(SANDBOX_OTP)  # a redelivered OTP credits nothing
     [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
     assert transaction.status == "success"
+    assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
+    assert "yes" in chat.text("did my payment go through")
+
+
+def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(chat: Chat, stack: Stack) -> None:
+    # 0770 000 003: O'mari debits at once but holds its answer back past the client's timeout.
+    reach_otp(chat, SLYKER, "50", "ecocash", "0770000003")
+    [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Sent raw: the action server dies under this message, so no reply is promised.
+        in_flight = pool.submit(requests.post, f"{stack.rasa_url}/webhooks/rest/webhook",
+                                json={"sender": chat.sender, "message": SANDBOX_OTP}, timeout=120)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not sandbox_record(stack, transaction.reference)["debit_count"]:
+            time.sleep(0.1)
+        stack.restart_actions(crash=True)  # killed while /request is in flight
+        in_flight.result()
+    assert stack.store.get_transaction(transaction.reference).status == "pending"  # claimed before /request, so never lost nor failed
+    # The customer comes back: cancelling is refused (it may have been charged), status says so.
+    assert "can't be cancelled" in chat.text("cancel")
+    assert "still being confirmed" in chat.text("did my payment go through")
+    stack.reconcile()
+    assert stack.store.get_transaction(transaction.reference).status == "success"
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
     assert "yes" in chat.text("did my payment go through")
