@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import List, Optional, Tuple
 
 from actions.abuse_limits import RequestLimitReached
-from actions.models import OPEN_TRANSACTION_STATUSES, TransactionStatus, utc_now
-from actions.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
+from actions.models import TransactionStatus, utc_now
+from actions.omari import OmariClient, Outcome, mask_msisdn
 from actions.payment_types import (  # noqa: F401 - re-exported: callers import them from here
     DECLINE_REASONS,
     INCONCLUSIVE_CODES,
@@ -35,6 +35,7 @@ from actions.payment_types import (  # noqa: F401 - re-exported: callers import 
     SubmitOutcome,
 )
 from actions.settings import load_settings
+from actions.settlement import Settlement
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
 from actions.store import BookingStore
 
@@ -43,16 +44,6 @@ logger = logging.getLogger(__name__)
 # States a payment can be left in before the OTP is sent to O'mari: no /request
 # has gone out, so no money can have moved.
 _BEFORE_REQUEST = (TransactionStatus.INITIATED.value, TransactionStatus.OTP_SENT.value)
-# What a customer is told from a transaction's state when this call did not settle it.
-_OUTCOME_OF_STATUS = {
-    TransactionStatus.SUCCESS.value: SubmitOutcome.SUCCESS,
-    TransactionStatus.PENDING.value: SubmitOutcome.IN_PROGRESS,
-    TransactionStatus.HELD.value: SubmitOutcome.PENDING,
-}
-
-
-def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
-    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
 
 
 class PaymentService:
@@ -62,6 +53,12 @@ class PaymentService:
         self._store = store
         self._omari = omari
         self._policy = policy if policy is not None else PaymentPolicy.from_settings(load_settings())
+        settlement = Settlement(store)
+        # The settling steps, shared with reconciliation (actions/settlement.py).
+        self._settle = settlement.settle
+        self._result = settlement.result
+        self._result_for_unclaimable = settlement.result_for_status
+        self._fail = settlement.fail
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         return self._store.find_booking(lookup_key)
@@ -277,69 +274,4 @@ class PaymentService:
             SubmitOutcome.WRONG_OTP,
             transaction_reference,
             otp_attempts_left=MAX_OTP_ATTEMPTS - attempts,
-        )
-
-    def _settle(
-        self, transaction_reference: str, debit: Optional[DebitResult], query: QueryResult
-    ) -> PaymentResult:
-        transaction = self._store.get_transaction(transaction_reference)
-        assert transaction is not None
-        if query.outcome is Outcome.SUCCESS:
-            if query.amount != transaction.amount or query.currency != transaction.currency:
-                held = self._store.move_transaction(
-                    transaction_reference,
-                    from_statuses=list(OPEN_TRANSACTION_STATUSES),
-                    to_status=TransactionStatus.HELD.value,
-                    payment_reference=query.payment_reference,
-                    response_code=query.response_code,
-                    response_message="held for review: O'mari reports "
-                    f"{query.currency} {query.amount}, we asked for {transaction.currency} {transaction.amount}",
-                )
-                if held:
-                    logger.error(
-                        "HELD FOR REVIEW %s: O'mari reports %s %s, we asked for %s %s "
-                        "(see `python -m actions.ops transactions --status held`)",
-                        transaction_reference, query.currency, query.amount,
-                        transaction.currency, transaction.amount,
-                    )
-                return self._result_for_unclaimable(transaction_reference)
-            self._store.credit_booking(
-                transaction_reference,
-                payment_reference=query.payment_reference
-                or (debit.payment_reference if debit else None),
-                debit_reference=query.debit_reference or (debit.debit_reference if debit else None),
-                response_code=query.response_code,
-                response_message=query.message,
-            )
-            # Whether this call or a racing one credited it, it is now a success.
-            return self._result_for_unclaimable(transaction_reference)
-
-        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
-            debit is not None and _is_refusal(debit.outcome, debit.response_code)
-        )
-        if clearly_declined:
-            code = debit.response_code if debit and debit.response_code else query.response_code
-            message = debit.message if debit else query.message
-            if self._fail(
-                transaction_reference, TransactionStatus.PENDING, response_code=code, response_message=message[:255]
-            ):
-                return self._result(SubmitOutcome.DECLINED, transaction_reference)
-            return self._result_for_unclaimable(transaction_reference)
-        logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
-        return self._result(SubmitOutcome.PENDING, transaction_reference)
-
-    def _result_for_unclaimable(self, transaction_reference: str) -> PaymentResult:
-        transaction = self._store.get_transaction(transaction_reference)
-        status = transaction.status if transaction else ""
-        return self._result(_OUTCOME_OF_STATUS.get(status, SubmitOutcome.CLOSED), transaction_reference)
-
-    def _result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
-        return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)
-
-    def _fail(self, transaction_reference: str, from_status: TransactionStatus, **fields: object) -> bool:
-        return self._store.move_transaction(
-            transaction_reference,
-            from_statuses=[from_status.value],
-            to_status=TransactionStatus.FAILED.value,
-            **fields,
         )
