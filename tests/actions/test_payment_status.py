@@ -92,3 +92,10 @@ def test_booking_summary_shows_only_the_masked_name(store, domain) -> None:
     summary = next(m for m in dispatcher.messages if m["response"] == "utter_booking_summary")
     assert summary["customer_name"] == "T*** M***"
     assert "Tariro" not in str(dispatcher.messages)
+
+
+def test_a_held_payment_is_being_checked_by_the_team(store, domain) -> None:
+    reference = start_payment()
+    store.move_transaction(reference, from_statuses=["otp_sent"], to_status="held")
+    dispatcher = ask_status(domain)
+    assert responses(dispatcher) == ["utter_payment_status_held"]

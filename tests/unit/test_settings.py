@@ -56,3 +56,11 @@ def test_money_safety_defaults_and_overrides() -> None:
 def test_money_safety_settings_refuse_zero(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         load_settings({name: "0"})
+
+
+@pytest.mark.parametrize("minutes, words", [(15, "15 minutes"), (1, "minute"), (60, "hour"), (120, "2 hours"),
+                                            (1440, "day"), (2880, "2 days"), (90, "90 minutes")])
+def test_limit_windows_are_named_the_way_a_customer_reads_them(minutes: int, words: str) -> None:
+    from actions.abuse_limits import describe_minutes
+
+    assert describe_minutes(minutes) == words
