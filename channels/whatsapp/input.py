@@ -151,7 +151,7 @@ class WhatsAppInput(InputChannel):
 
     async def close(self) -> None:
         """Wait for running turns, then release the HTTP session and Redis connection."""
-        if self._tasks:
+        while self._tasks:  # a turn may start more work (read receipts) while we wait
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         if self._client is not None:
             await self._client.close()
