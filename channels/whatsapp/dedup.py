@@ -64,7 +64,9 @@ class RedisDeduplicator:
         try:
             return bool(await self._redis.set(REDIS_KEY_PREFIX + message_id, b"1", nx=True, ex=self._ttl))
         except Exception as error:  # noqa: BLE001 - any Redis failure must not drop the message
-            logger.error("WhatsApp dedup: Redis unavailable (%s); answering without deduplication", type(error).__name__)
+            logger.error(
+                "WhatsApp dedup: Redis unavailable (%s); answering without deduplication", type(error).__name__
+            )
             return True
 
     async def close(self) -> None:

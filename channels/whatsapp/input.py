@@ -134,7 +134,8 @@ class WhatsAppInput(InputChannel):
             logger.info("WhatsApp: message %s was already answered (redelivery)", message.message_id)
             return
         output = WhatsAppOutput(self._client)
-        self._in_background(output.mark_read(message.message_id))  # blue ticks need not delay the answer
+        # Blue ticks need not delay the answer.
+        self._in_background(output.mark_read(message.message_id, message.sender_id))
         if not message.is_readable:
             await output.send_text_message(message.sender_id, PLEASE_TYPE)
             return

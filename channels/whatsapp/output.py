@@ -54,5 +54,6 @@ class WhatsAppOutput(OutputChannel):
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, str(attachment))
 
-    async def mark_read(self, message_id: Text) -> None:
-        await self._client.send(outbound.read_receipt(message_id))
+    async def mark_read(self, message_id: Text, sender_id: Text) -> None:
+        """Blue ticks on the customer's message (``sender_id`` only names it in the log)."""
+        await self._client.send(outbound.read_receipt(message_id), recipient=sender_id)

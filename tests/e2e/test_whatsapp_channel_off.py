@@ -17,7 +17,8 @@ from tools import stack as devstack
 def test_rasa_starts_with_rest_only_and_says_whatsapp_is_off(tmp_path: Path) -> None:
     port = free_port()
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f'models:\n  url: "http://127.0.0.1:{free_port()}/model.tar.gz"\n  wait_time_between_pulls: null\n')
+    unreachable_model_server = f"http://127.0.0.1:{free_port()}/model.tar.gz"
+    endpoints.write_text(f'models:\n  url: "{unreachable_model_server}"\n  wait_time_between_pulls: null\n')
     env = {k: v for k, v in devstack.base_env().items() if not k.startswith("WHATSAPP_")}
     argv = [str(devstack.VENV_BIN / "rasa"), "run", "--port", str(port), "--interface", "127.0.0.1",
             "--endpoints", str(endpoints), "--credentials", str(REPO / "credentials.yml")]  # fmt: skip

@@ -100,7 +100,8 @@ def test_webhook_verification_both_ways(stack: Stack) -> None:
 def test_an_image_gets_please_type_and_an_old_message_no_answer(stack: Stack, bookings) -> None:
     customer = WhatsAppCustomer(stack)
     old = n.text(customer.sender, "pay", customer.next_id(), timestamp=int(time.time()) - 7200)
-    assert customer.post(n.notification([old, n.other(customer.sender, "image", customer.next_id())])).status_code == 200
+    image = n.other(customer.sender, "image", customer.next_id())
+    assert customer.post(n.notification([old, image])).status_code == 200
     stack.graph.wait_for(lambda: len(customer.received()) >= 1, timeout=60, what="the please-type reply")
     assert "please type" in customer.received()[0]["text"]["body"].lower()
     customer.say("hi")  # runs after both (one sender, in order)

@@ -135,3 +135,14 @@ def test_an_unreachable_graph_api_is_logged_not_raised(caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR):
         assert not _send(settings, MESSAGE)
     assert "reaching the Graph API" in caplog.text
+
+
+def test_sender_locks_are_forgotten_once_no_message_waits() -> None:
+    from channels.whatsapp.ordering import SenderOrder
+
+    order = SenderOrder()
+    first, second = order.reserve("263772000001"), order.reserve("263772000001")
+    assert first is second and order.reserve("263772000002") is not first
+    for sender in ("263772000001", "263772000001", "263772000002"):
+        order.release(sender)
+    assert len(order) == 0

@@ -21,6 +21,9 @@ from tests.whatsapp import notifications as n
 
 CUSTOMER = "263772000001"
 USERNAME_ID = "US.13491208655302741918"
+REQUIRED_VARIABLES = (
+    "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+)
 
 
 class Assistant:
@@ -177,7 +180,7 @@ def test_a_signed_body_that_is_not_json_is_a_bad_request(graph: FakeGraph) -> No
 
 
 def test_without_settings_the_channel_is_off_and_says_so(caplog: pytest.LogCaptureFixture, monkeypatch) -> None:
-    for variable in ("WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"):
+    for variable in REQUIRED_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     with caplog.at_level(logging.INFO):
         channel = WhatsAppInput.from_credentials(None)

@@ -136,7 +136,8 @@ def test_one_to_three_buttons_become_reply_buttons_with_the_question_as_body() -
 
 def test_long_and_clashing_button_titles_are_trimmed_and_made_unique() -> None:
     long = "Pay the whole outstanding balance now"
-    [message] = outbound.messages_for_buttons("Amount?", [{"title": long, "payload": "a"}, {"title": long, "payload": "b"}])
+    buttons = [{"title": long, "payload": "a"}, {"title": long, "payload": "b"}]
+    [message] = outbound.messages_for_buttons("Amount?", buttons)
     titles = [b["reply"]["title"] for b in message["interactive"]["action"]["buttons"]]
     assert len(set(titles)) == 2 and all(len(t) <= 20 for t in titles)
     assert [b["reply"]["id"] for b in message["interactive"]["action"]["buttons"]] == ["a", "b"]
