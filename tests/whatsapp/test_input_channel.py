@@ -190,3 +190,17 @@ def test_without_settings_the_channel_is_off_and_says_so(caplog: pytest.LogCaptu
     assert all("webhook" not in path for path in routes)
 
 
+
+
+def test_meta_gets_its_200_before_the_turn_runs(graph: FakeGraph) -> None:
+    channel, assistant = channel_for(graph), Assistant()
+
+    async def scenario() -> tuple:
+        status = channel.accept(*n.signed(n.notification([n.text(CUSTOMER, "pay", "wamid.1")])), assistant)
+        heard_before_answering = list(assistant.events)
+        await channel.close()
+        return status, heard_before_answering
+
+    status, heard_before_answering = asyncio.run(scenario())
+    assert (status, heard_before_answering) == (200, [])
+    assert assistant.heard == [(CUSTOMER, "pay")]
