@@ -7,7 +7,9 @@ Modules, in the order a payment passes through them:
   (the OTP question) and ``form_turn`` (what the latest message said);
 - ``digressions``: answers to questions asked at any time (the balance);
 - ``payment_actions``: the other custom actions (ask, conclude, cancel, hand over);
-- ``payments``: the money rules, the one place that moves a payment's state;
+- ``payment_status``: "did my payment go through?" from the transaction table;
+- ``payments``: the money rules, the one place that moves a payment's state
+  (``payment_types``: its outcomes and policy; ``abuse_limits``: OTP request limits);
 - ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database;
 - ``settings``: every environment variable, read in one place;
 - ``ops``: the operations CLI (``python -m actions.ops``).

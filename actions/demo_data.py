@@ -35,6 +35,7 @@ def seed_demo_bookings(store: BookingStore) -> List[str]:
             tour_name=tour,
             total=Decimal(total),
             amount_paid=Decimal(paid),
+            opening_amount_paid=Decimal(paid),
             currency=currency,
             status=status,
         )

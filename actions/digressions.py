@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.parsing import find_booking_reference_key
-from actions.presentation import format_money
+from actions.presentation import format_money, mask_customer_name
 from actions.runtime import ServiceFailure, call_payments, settings
 
 
@@ -49,6 +49,7 @@ class ActionAnswerBalance(Action):
         dispatcher.utter_message(
             response="utter_booking_summary",
             booking_reference=booking.reference,
+            customer_name=mask_customer_name(booking.customer_name),
             tour_name=booking.tour_name,
             total=format_money(booking.total, booking.currency),
             amount_paid=format_money(booking.amount_paid, booking.currency),

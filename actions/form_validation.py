@@ -49,7 +49,7 @@ from actions.form_turn import (
     value_before_this_turn,
 )
 from actions.payments import StartOutcome
-from actions.presentation import format_money, mask_phone_for_customer
+from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.snapshots import BookingSnapshot
 
@@ -114,6 +114,7 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         dispatcher.utter_message(
             response="utter_booking_summary",
             booking_reference=booking.reference,
+            customer_name=mask_customer_name(booking.customer_name),
             tour_name=booking.tour_name,
             total=format_money(booking.total, booking.currency),
             amount_paid=format_money(booking.amount_paid, booking.currency),
@@ -245,6 +246,14 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
                 "otp_reference": transaction.otp_reference,
                 "invalid_answers": 0,
             }
+        if start.outcome is StartOutcome.LIMIT_REACHED:
+            dispatcher.utter_message(
+                response="utter_otp_limit_reached",
+                limit=start.limit.count,
+                window=start.limit.description,
+                support_contact=settings().support_contact,
+            )
+            return {"phone_number": msisdn, "payment_halt": "otp_limit_reached"}
         if start.outcome is StartOutcome.NOT_REGISTERED:
             return self._reject(
                 "phone_number",

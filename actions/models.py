@@ -74,6 +74,10 @@ class TransactionStatus(str, enum.Enum):
     SUCCESS = "success"  # debited and credited to the booking (exactly once)
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # O'mari reports a debit whose amount or currency differs from ours: the
+    # money moved, but only a person may decide what to credit. Reconciliation
+    # leaves it alone; `python -m actions.ops resolve-held` settles it.
+    HELD = "held"
 
 
 # States a transaction can still leave. Settling is a conditional update from
@@ -98,6 +102,10 @@ class Booking(Base):
     tour_name = Column(String(160), nullable=False)
     total = Column(Cents, nullable=False)
     amount_paid = Column(Cents, nullable=False, default=Decimal("0.00"))
+    # What was paid before (or outside) this assistant, e.g. a deposit taken by
+    # the office. The invariant `python -m actions.ops audit` checks:
+    # amount_paid == opening_amount_paid + the sum of successful transactions.
+    opening_amount_paid = Column(Cents, nullable=False, default=Decimal("0.00"))
     currency = Column(String(3), nullable=False)
     status = Column(String(16), nullable=False, default=BookingStatus.PENDING.value)
     created_at = Column(DateTime, nullable=False, default=utc_now)
@@ -110,6 +118,7 @@ class Booking(Base):
     __table_args__ = (
         CheckConstraint("total > 0", name="ck_booking_total_positive"),
         CheckConstraint("amount_paid >= 0", name="ck_booking_paid_not_negative"),
+        CheckConstraint("opening_amount_paid >= 0", name="ck_booking_opening_not_negative"),
         CheckConstraint("currency IN ('USD', 'ZWG')", name="ck_booking_currency"),
     )
 

@@ -165,6 +165,11 @@ def _read_verdict(http_status: int, raw: bytes) -> _Verdict:
     # A 4xx that claims success is still a refusal of this request.
     if error is False and code == SUCCESS_CODE and http_status < 300:
         return _Verdict(Outcome.SUCCESS, code, message, http_status, body)
+    if http_status < 300 and (error is not True or code == SUCCESS_CODE):
+        # The flag and the code disagree (`error: false` with a failure code, or
+        # a success code without `error: false`): on /request that may hide a
+        # debit, so it is not a refusal either; /query decides.
+        return _Verdict(Outcome.UNCERTAIN, code, f"contradictory answer: {message}", http_status, body)
     return _Verdict(Outcome.DECLINED, code, message, http_status, body)
 
 

@@ -6,8 +6,11 @@ OMARI_*), so ops look at exactly the data the assistant writes.
 Commands:
   seed [--reset]                     load the demo bookings (idempotent)
   booking REF [--json]               a booking with its transactions
-  transactions [--status S] [--json] transactions, oldest first
-  reconcile [--json]                 settle every pending transaction with GET /query
+  transactions [--status S] [--sender ID] [--booking REF] [--json]
+                                     transactions, oldest first
+  reconcile [--json]                 settle pending and stale unanswered payments with GET /query
+  audit [--json]                     check amount_paid == opening amount + successful payments
+  resolve-held REF --credit|--fail   a person's decision on a payment held for review
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from actions.demo_data import seed_demo_bookings
 from actions.models import TransactionStatus
 from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
-from actions.payments import PaymentService
+from actions.payments import PaymentPolicy, PaymentService
 from actions.settings import load_settings
 from actions.snapshots import TransactionSnapshot
 from actions.store import BookingStore
@@ -97,17 +100,74 @@ def cmd_booking(store: BookingStore, args: argparse.Namespace) -> int:
 
 def cmd_transactions(store: BookingStore, args: argparse.Namespace) -> int:
     statuses = [args.status] if args.status else []
-    _print([transaction_as_dict(t) for t in store.list_transactions(statuses=statuses)], args.json)
+    booking_reference = None
+    if args.booking:
+        booking = _find_booking(store, args.booking)
+        booking_reference = booking.reference if booking else "-"
+    found = store.list_transactions(statuses=statuses, sender_id=args.sender, booking_reference=booking_reference)
+    _print([transaction_as_dict(t) for t in found], args.json)
     return 0
 
 
+def _find_booking(store: BookingStore, reference: str):
+    try:
+        return store.find_booking(booking_reference_key(reference))
+    except InvalidInput:
+        return None
+
+
+def _service(store: BookingStore) -> PaymentService:
+    settings = load_settings()
+    return PaymentService(store, OmariClient.from_settings(settings), PaymentPolicy.from_settings(settings))
+
+
 def cmd_reconcile(store: BookingStore, args: argparse.Namespace) -> int:
-    service = PaymentService(store, OmariClient.from_settings(load_settings()))
-    results: List[Dict[str, str]] = []
-    for transaction in store.list_transactions(statuses=[TransactionStatus.PENDING.value]):
-        result = service.reconcile(transaction.reference)
-        results.append({"reference": transaction.reference, "outcome": result.outcome.value})
+    results = [
+        {"reference": reference, "outcome": outcome.value} for reference, outcome in _service(store).reconcile_all()
+    ]
     _print(results, args.json)
+    return 0
+
+
+def cmd_audit(store: BookingStore, args: argparse.Namespace) -> int:
+    """Exit 1, listing them, if any booking's amount_paid is not explained by its payments."""
+    broken = [
+        {"reference": ref, "amount_paid": _money(paid), "opening_amount_paid": _money(opening),
+         "successful_payments": _money(credited), "difference": _money(paid - opening - credited)}
+        for ref, paid, opening, credited in store.payment_totals()
+        if paid != opening + credited
+    ]
+    _print(broken, args.json)
+    if broken:
+        print(f"{len(broken)} booking(s) break amount_paid == opening + successful payments", file=sys.stderr)
+        return 1
+    if not args.json:
+        print("every booking's amount_paid equals its opening amount plus its successful payments")
+    return 0
+
+
+def cmd_resolve_held(store: BookingStore, args: argparse.Namespace) -> int:
+    """Credit (our amount) or fail a payment held for review, once a person has checked it."""
+    transaction = store.get_transaction(args.reference)
+    if transaction is None or transaction.status != TransactionStatus.HELD.value:
+        print(f"no held transaction {args.reference!r}", file=sys.stderr)
+        return 1
+    note = f"resolved by hand: {args.note}"[:255]
+    if args.credit:
+        done = store.credit_booking(
+            args.reference, payment_reference=transaction.payment_reference,
+            debit_reference=transaction.debit_reference, response_code=transaction.response_code,
+            response_message=note, from_statuses=[TransactionStatus.HELD.value],
+        )
+    else:
+        done = store.move_transaction(
+            args.reference, from_statuses=[TransactionStatus.HELD.value],
+            to_status=TransactionStatus.FAILED.value, response_message=note,
+        )
+    if not done:
+        print(f"{args.reference} was settled by someone else meanwhile", file=sys.stderr)
+        return 1
+    _print(transaction_as_dict(store.get_transaction(args.reference)), args.json)
     return 0
 
 
@@ -126,12 +186,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     transactions = commands.add_parser("transactions", help="list transactions")
     transactions.add_argument("--status", choices=[s.value for s in TransactionStatus])
+    transactions.add_argument("--sender", help="chat sender id (a WhatsApp sender is the customer's number)")
+    transactions.add_argument("--booking", help="booking reference, typed any way the customer would")
     transactions.add_argument("--json", action="store_true")
     transactions.set_defaults(handler=cmd_transactions)
 
-    reconcile = commands.add_parser("reconcile", help="settle pending transactions from O'mari")
+    reconcile = commands.add_parser("reconcile", help="settle pending and stale transactions from O'mari")
     reconcile.add_argument("--json", action="store_true")
     reconcile.set_defaults(handler=cmd_reconcile)
+
+    audit = commands.add_parser("audit", help="check every booking's amount_paid against its payments")
+    audit.add_argument("--json", action="store_true")
+    audit.set_defaults(handler=cmd_audit)
+
+    resolve = commands.add_parser("resolve-held", help="settle a payment held for review, by hand")
+    resolve.add_argument("reference", help="the transaction's reference (a UUID)")
+    decision = resolve.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--credit", action="store_true", help="O'mari confirmed our amount: credit it")
+    decision.add_argument("--fail", action="store_true", help="not ours to credit (refunded at O'mari)")
+    resolve.add_argument("--note", default="", help="why, for the record")
+    resolve.add_argument("--json", action="store_true")
+    resolve.set_defaults(handler=cmd_resolve_held)
     return parser
 
 

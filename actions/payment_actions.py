@@ -45,6 +45,7 @@ HALT_RESPONSES: Dict[Text, Optional[Text]] = {
     "booking_closed": None,
     "cancelled": None,
     "service_error": None,
+    "otp_limit_reached": None,
 }
 OUTCOME_RESPONSES: Dict[Text, Text] = {
     "otp_attempts_exceeded": "utter_otp_attempts_exceeded",
@@ -120,8 +121,11 @@ class ActionConcludePayment(Action):
         elif outcome in ("success", "declined"):
             await self._report_settled(outcome, tracker.get_slot("transaction_reference"), dispatcher)
         elif outcome in OUTCOME_RESPONSES:
+            # booking_reference fills the "Send a fresh OTP" button after an expired or spent OTP.
             dispatcher.utter_message(
-                response=OUTCOME_RESPONSES[outcome], support_contact=settings().support_contact
+                response=OUTCOME_RESPONSES[outcome],
+                support_contact=settings().support_contact,
+                booking_reference=tracker.get_slot("booking_reference") or "",
             )
         return clear_payment_slots()
 

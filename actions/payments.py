@@ -13,86 +13,52 @@ failure, because the customer's wallet may already have been debited.
 """
 from __future__ import annotations
 
-import enum
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
+from actions.abuse_limits import RequestLimitReached
 from actions.models import TransactionStatus, utc_now
-from actions.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
+from actions.omari import OmariClient, Outcome, mask_msisdn
+from actions.payment_types import (  # noqa: F401 - re-exported: callers import them from here
+    DECLINE_REASONS,
+    INCONCLUSIVE_CODES,
+    MAX_OTP_ATTEMPTS,
+    OTP_LIFETIME,
+    WRONG_OTP_CODE,
+    CancelOutcome,
+    PaymentPolicy,
+    PaymentResult,
+    PaymentStart,
+    StartOutcome,
+    SubmitOutcome,
+)
+from actions.settings import load_settings
+from actions.settlement import Settlement
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
 from actions.store import BookingStore
 
 logger = logging.getLogger(__name__)
 
-WRONG_OTP_CODE = "055"
-# Answers that sound final but do not prove the wallet was left alone: a
-# "duplicate" may mean the first /request went through, and "not found" for a
-# reference O'mari accepted at /auth is O'mari's confusion, not a refusal.
-INCONCLUSIVE_CODES = {"026", "025"}
-# O'mari codes we can explain to a customer; anything else is "declined".
-DECLINE_REASONS = {
-    "014": "not_registered",
-    "051": "insufficient_funds",
-    "055": "wrong_otp",
-    "075": "otp_attempts_exceeded",
-}
-MAX_OTP_ATTEMPTS = 3
-OTP_LIFETIME = timedelta(minutes=5)
-
-
-class StartOutcome(str, enum.Enum):
-    OTP_SENT = "otp_sent"
-    NOT_REGISTERED = "not_registered"  # O'mari does not know this number
-    DECLINED = "declined"
-    UNAVAILABLE = "unavailable"  # O'mari did not answer clearly; nothing was charged
-    BOOKING_CLOSED = "booking_closed"
-    AMOUNT_REJECTED = "amount_rejected"
-
-
-@dataclass(frozen=True)
-class PaymentStart:
-    outcome: StartOutcome
-    transaction: Optional[TransactionSnapshot] = None
-
-
-class SubmitOutcome(str, enum.Enum):
-    SUCCESS = "success"
-    WRONG_OTP = "wrong_otp"  # may try again on the same transaction
-    OTP_ATTEMPTS_EXCEEDED = "otp_attempts_exceeded"
-    OTP_EXPIRED = "otp_expired"
-    DECLINED = "declined"
-    PENDING = "pending"  # the debit may have happened; reconciliation will settle it
-    IN_PROGRESS = "in_progress"  # another message is already submitting this OTP
-    CLOSED = "closed"  # cancelled or failed earlier; needs a fresh payment
-
-
-@dataclass(frozen=True)
-class PaymentResult:
-    outcome: SubmitOutcome
-    transaction: Optional[TransactionSnapshot] = None
-    otp_attempts_left: int = 0
-
-
-class CancelOutcome(str, enum.Enum):
-    CANCELLED = "cancelled"
-    NOTHING_TO_CANCEL = "nothing_to_cancel"
-    TOO_LATE = "too_late"  # already submitted: the money may have moved
-
-
-def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
-    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
+# States a payment can be left in before the OTP is sent to O'mari: no /request
+# has gone out, so no money can have moved.
+_BEFORE_REQUEST = (TransactionStatus.INITIATED.value, TransactionStatus.OTP_SENT.value)
 
 
 class PaymentService:
     """Starts, completes, cancels and settles O'mari payments against bookings."""
 
-    def __init__(self, store: BookingStore, omari: OmariClient) -> None:
+    def __init__(self, store: BookingStore, omari: OmariClient, policy: Optional[PaymentPolicy] = None) -> None:
         self._store = store
         self._omari = omari
+        self._policy = policy if policy is not None else PaymentPolicy.from_settings(load_settings())
+        settlement = Settlement(store)
+        # The settling steps, shared with reconciliation (actions/settlement.py).
+        self._settle = settlement.settle
+        self._result = settlement.result
+        self._result_for_unclaimable = settlement.result_for_status
+        self._fail = settlement.fail
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         return self._store.find_booking(lookup_key)
@@ -125,18 +91,23 @@ class PaymentService:
         # The balance may have changed since the form checked the amount.
         if amount <= 0 or amount > booking.balance_due:
             return PaymentStart(StartOutcome.AMOUNT_REJECTED)
-        self._close_awaiting_otp(sender_id)
 
         reference = str(uuid.uuid4())
-        self._store.create_transaction(
-            reference=reference,
-            booking_reference=booking.reference,
-            sender_id=sender_id,
-            msisdn=msisdn,
-            amount=amount,
-            currency=booking.currency,
-            customer_channel=customer_channel,
-        )
+        try:
+            self._store.create_transaction(
+                reference=reference,
+                booking_reference=booking.reference,
+                sender_id=sender_id,
+                msisdn=msisdn,
+                amount=amount,
+                currency=booking.currency,
+                customer_channel=customer_channel,
+                limits=self._policy.request_limits,
+            )
+        except RequestLimitReached as refused:
+            logger.warning("OTP request refused for sender %s: %s", mask_msisdn(sender_id), refused)
+            return PaymentStart(StartOutcome.LIMIT_REACHED, limit=refused.limit)
+        self._close_awaiting_otp(sender_id, keep=reference)
         auth = self._omari.authorise(msisdn, reference, amount, booking.currency)
         fields = dict(response_code=auth.response_code, response_message=auth.message[:255])
         if auth.outcome is Outcome.SUCCESS:
@@ -181,11 +152,41 @@ class PaymentService:
         return self._settle(transaction_reference, debit, self._omari.query(transaction_reference))
 
     def reconcile(self, transaction_reference: str) -> PaymentResult:
-        """Settle a transaction whose outcome we did not learn, from ``/query``."""
+        """Settle a transaction whose outcome we did not learn, from ``/query``.
+
+        Handles ``pending`` payments and ones left before ``/request`` past the
+        OTP's lifetime. Every change is a conditional update, so any number of
+        reconcilers and conversations may race on one transaction.
+        """
         transaction = self._store.get_transaction(transaction_reference)
-        if transaction is None or transaction.status != TransactionStatus.PENDING.value:
-            return self._result_for_unclaimable(transaction_reference)
-        return self._settle(transaction_reference, None, self._omari.query(transaction_reference))
+        if transaction is None:
+            return PaymentResult(SubmitOutcome.CLOSED)
+        if transaction.status == TransactionStatus.PENDING.value:
+            return self._settle(transaction_reference, None, self._omari.query(transaction_reference))
+        if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):
+            return self._close_stale(transaction)
+        return self._result_for_unclaimable(transaction_reference)
+
+    def reconcile_all(self) -> List[Tuple[str, SubmitOutcome]]:
+        """Reconcile every pending payment and every stale one that never got its OTP."""
+        candidates = [
+            t for t in self._store.list_transactions(
+                statuses=[TransactionStatus.PENDING.value, *_BEFORE_REQUEST]
+            )
+            if t.status == TransactionStatus.PENDING.value or self._otp_expired(t)
+        ]
+        return [(t.reference, self.reconcile(t.reference).outcome) for t in candidates]
+
+    def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+        """The sender's most recent payment and its booking, for "did my payment go through?"."""
+        transaction = self._store.latest_transaction(sender_id)
+        if transaction is None:
+            return None
+        booking = self._store.find_booking_by_reference(transaction.booking_reference)
+        return (transaction, booking) if booking else None
+
+    def otp_expired(self, transaction: TransactionSnapshot) -> bool:
+        return self._otp_expired(transaction)
 
     def cancel_payment(self, transaction_reference: Optional[str]) -> CancelOutcome:
         """Close a payment the customer walked away from, before any debit."""
@@ -194,7 +195,7 @@ class PaymentService:
         transaction = self._store.get_transaction(transaction_reference)
         if transaction is None:
             return CancelOutcome.NOTHING_TO_CANCEL
-        if transaction.status == TransactionStatus.PENDING.value:
+        if transaction.status in (TransactionStatus.PENDING.value, TransactionStatus.HELD.value):
             return CancelOutcome.TOO_LATE
         closed = self._store.move_transaction(
             transaction_reference,
@@ -208,12 +209,32 @@ class PaymentService:
 
     # -- internals -----------------------------------------------------------
 
-    def _close_awaiting_otp(self, sender_id: str) -> None:
+    def _close_awaiting_otp(self, sender_id: str, keep: str) -> None:
         """A new payment replaces one still waiting for its OTP."""
         for stale in self._store.list_transactions(
             statuses=[TransactionStatus.OTP_SENT.value], sender_id=sender_id
         ):
-            self.cancel_payment(stale.reference)
+            if stale.reference != keep:
+                self.cancel_payment(stale.reference)
+
+    def _close_stale(self, transaction: TransactionSnapshot) -> PaymentResult:
+        """Close a payment whose OTP expired unused; no /request went out for it."""
+        query = self._omari.query(transaction.reference)
+        if query.outcome is Outcome.SUCCESS:
+            # Cannot happen without our /request, but if O'mari says the money
+            # moved, it is credited (or held) rather than hidden.
+            return self._settle(transaction.reference, None, query)
+        closed = self._store.move_transaction(
+            transaction.reference,
+            from_statuses=[transaction.status],
+            to_status=TransactionStatus.FAILED.value,
+            response_message="OTP expired unused; closed by reconciliation",
+        )
+        if closed:
+            if query.outcome is Outcome.DECLINED or query.status is not None:
+                self._omari.void(transaction.reference)
+            return self._result(SubmitOutcome.OTP_EXPIRED, transaction.reference)
+        return self._result_for_unclaimable(transaction.reference)
 
     def _void_if_not_debited(self, transaction_reference: str) -> None:
         query = self._omari.query(transaction_reference)
@@ -227,11 +248,17 @@ class PaymentService:
                 to_status=TransactionStatus.PENDING.value,
             )
             return
-        self._omari.void(transaction_reference)
+        if query.outcome is Outcome.DECLINED or query.status is not None:
+            # O'mari has answered about this transaction, and not with Success.
+            self._omari.void(transaction_reference)
+        else:
+            # O'mari could not say; no /request went out, so nothing can be
+            # debited, and voiding blind is what the issue forbids.
+            logger.warning("not voiding %s: /query did not answer (%s)", transaction_reference, query.message)
 
     def _otp_expired(self, transaction: TransactionSnapshot) -> bool:
         # Counted from when O'mari sent the OTP; wrong tries do not extend it.
-        return utc_now() - transaction.created_at > OTP_LIFETIME
+        return utc_now() - transaction.created_at > self._policy.otp_lifetime
 
     def _wrong_otp(self, transaction_reference: str) -> PaymentResult:
         attempts = self._store.count_wrong_otp(transaction_reference)
@@ -247,68 +274,4 @@ class PaymentService:
             SubmitOutcome.WRONG_OTP,
             transaction_reference,
             otp_attempts_left=MAX_OTP_ATTEMPTS - attempts,
-        )
-
-    def _settle(
-        self, transaction_reference: str, debit: Optional[DebitResult], query: QueryResult
-    ) -> PaymentResult:
-        transaction = self._store.get_transaction(transaction_reference)
-        assert transaction is not None
-        if query.outcome is Outcome.SUCCESS:
-            if query.amount != transaction.amount or query.currency != transaction.currency:
-                logger.warning(
-                    "held %s for review: O'mari reports %s %s, we asked for %s %s",
-                    transaction_reference,
-                    query.currency,
-                    query.amount,
-                    transaction.currency,
-                    transaction.amount,
-                )
-                self._store.move_transaction(
-                    transaction_reference,
-                    from_statuses=[TransactionStatus.PENDING.value],
-                    to_status=TransactionStatus.PENDING.value,
-                    response_message="held for review: amount or currency mismatch",
-                )
-                return self._result(SubmitOutcome.PENDING, transaction_reference)
-            self._store.credit_booking(
-                transaction_reference,
-                payment_reference=query.payment_reference
-                or (debit.payment_reference if debit else None),
-                debit_reference=query.debit_reference or (debit.debit_reference if debit else None),
-                response_code=query.response_code,
-                response_message=query.message,
-            )
-            # Whether this call or a racing one credited it, it is now a success.
-            return self._result_for_unclaimable(transaction_reference)
-
-        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
-            debit is not None and _is_refusal(debit.outcome, debit.response_code)
-        )
-        if clearly_declined:
-            code = debit.response_code if debit and debit.response_code else query.response_code
-            message = debit.message if debit else query.message
-            self._fail(transaction_reference, TransactionStatus.PENDING, response_code=code, response_message=message[:255])
-            return self._result(SubmitOutcome.DECLINED, transaction_reference)
-        logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
-        return self._result(SubmitOutcome.PENDING, transaction_reference)
-
-    def _result_for_unclaimable(self, transaction_reference: str) -> PaymentResult:
-        transaction = self._store.get_transaction(transaction_reference)
-        status = transaction.status if transaction else None
-        outcome = {
-            TransactionStatus.SUCCESS.value: SubmitOutcome.SUCCESS,
-            TransactionStatus.PENDING.value: SubmitOutcome.IN_PROGRESS,
-        }.get(status or "", SubmitOutcome.CLOSED)
-        return self._result(outcome, transaction_reference)
-
-    def _result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
-        return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)
-
-    def _fail(self, transaction_reference: str, from_status: TransactionStatus, **fields: object) -> bool:
-        return self._store.move_transaction(
-            transaction_reference,
-            from_statuses=[from_status.value],
-            to_status=TransactionStatus.FAILED.value,
-            **fields,
         )

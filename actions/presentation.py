@@ -35,3 +35,14 @@ def mask_phone_for_customer(msisdn: str) -> str:
 
 def describe_booking_status(status: str) -> str:
     return BOOKING_STATUS_WORDS.get(status, status)
+
+
+def mask_customer_name(name: str) -> str:
+    """``Tariro Moyo`` -> ``T*** M***``.
+
+    A booking reference is all it takes to look a booking up, so what the
+    assistant shows must confirm the right booking to its owner without
+    telling a stranger who booked it.
+    """
+    initials = [word[0].upper() + "***" for word in name.split() if word[:1].isalpha()]
+    return " ".join(initials) or "***"

@@ -38,6 +38,16 @@ class Settings:
     # looping and offers to start over or talk to a person (first try + 2).
     max_invalid_answers: int
     support_contact: str
+    # How long an OTP is accepted locally, counted from when /auth was asked.
+    otp_lifetime_seconds: int = 300
+    # Abuse limits on /auth (each one texts the customer and costs the
+    # merchant), per chat sender, counted in the database so they hold
+    # across every action-server instance.
+    otp_requests_per_window: int = 3
+    otp_request_window_minutes: int = 15
+    otp_requests_per_day: int = 10
+    # How often `make serve` runs `python -m actions.ops reconcile`.
+    reconcile_interval_seconds: int = 60
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -100,4 +110,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///kali_safaris.db",
         max_invalid_answers=_int(env, "MAX_INVALID_ANSWERS", 3),
         support_contact=env.get("SUPPORT_CONTACT", "").strip() or "+263 77 200 0000",
+        otp_lifetime_seconds=_int(env, "OTP_LIFETIME_SECONDS", 300),
+        otp_requests_per_window=_int(env, "OTP_REQUEST_LIMIT", 3),
+        otp_request_window_minutes=_int(env, "OTP_REQUEST_WINDOW_MINUTES", 15),
+        otp_requests_per_day=_int(env, "OTP_REQUEST_DAILY_LIMIT", 10),
+        reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
     )

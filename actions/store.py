@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import create_engine, event, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from actions.abuse_limits import RequestLimit, RequestLimitReached
+from actions.database import make_engine
 from actions.models import (
     CENT,
     OPEN_TRANSACTION_STATUSES,
@@ -30,6 +31,7 @@ from actions.models import (
     TransactionStatus,
     utc_now,
 )
+from actions.schema_upgrades import upgrade_schema
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
 
 logger = logging.getLogger(__name__)
@@ -48,37 +50,16 @@ def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decim
     return BookingStatus.PENDING.value
 
 
-def _make_engine(database_url: str) -> Engine:
-    if not database_url.startswith("sqlite"):
-        return create_engine(database_url, pool_pre_ping=True, future=True)
-    engine = create_engine(
-        database_url,
-        future=True,
-        # Several threads of the action server share the engine; SQLite itself
-        # serialises writers, and the timeout makes a second writer wait for
-        # the first instead of failing with "database is locked".
-        connect_args={"check_same_thread": False, "timeout": 30},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
-
-
 class BookingStore:
     """Bookings and payment transactions, one short session per call."""
 
     def __init__(self, database_url: str) -> None:
-        self._engine = _make_engine(database_url)
+        self._engine = make_engine(database_url)
         self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False, future=True)
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self._engine)
+        upgrade_schema(self._engine)
 
     def dispose(self) -> None:
         self._engine.dispose()
@@ -140,7 +121,15 @@ class BookingStore:
         amount: Decimal,
         currency: str,
         customer_channel: str,
+        limits: Sequence[RequestLimit] = (),
     ) -> TransactionSnapshot:
+        """Write a new transaction, unless it would break one of the sender's ``limits``.
+
+        The row is inserted first and the sender's rows counted after, in the
+        same database transaction: on SQLite the insert takes the write lock,
+        so two racing requests are counted one after the other, and a refusal
+        (RequestLimitReached) rolls the row back, leaving the database as it was.
+        """
         with self._session() as session:
             booking = session.execute(
                 select(Booking).where(Booking.reference == booking_reference)
@@ -157,7 +146,49 @@ class BookingStore:
             )
             session.add(transaction)
             session.flush()
+            for limit in limits:
+                recent = session.execute(
+                    select(func.count())
+                    .select_from(PaymentTransaction)
+                    .where(
+                        PaymentTransaction.sender_id == sender_id,
+                        PaymentTransaction.created_at >= utc_now() - limit.window,
+                    )
+                ).scalar_one()
+                if recent > limit.count:
+                    raise RequestLimitReached(limit)
             return TransactionSnapshot.of(transaction)
+
+    def latest_transaction(self, sender_id: str) -> Optional[TransactionSnapshot]:
+        """The most recent payment this chat sender started, whatever its state."""
+        with self._session() as session:
+            transaction = session.execute(
+                select(PaymentTransaction)
+                .where(PaymentTransaction.sender_id == sender_id)
+                .order_by(PaymentTransaction.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return TransactionSnapshot.of(transaction) if transaction else None
+
+    def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal]]:
+        """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments)."""
+        with self._session() as session:
+            credited = (
+                select(
+                    PaymentTransaction.booking_id.label("booking_id"),
+                    func.sum(PaymentTransaction.amount).label("total"),
+                )
+                .where(PaymentTransaction.status == TransactionStatus.SUCCESS.value)
+                .group_by(PaymentTransaction.booking_id)
+                .subquery()
+            )
+            rows = session.execute(
+                select(Booking.reference, Booking.amount_paid, Booking.opening_amount_paid, credited.c.total)
+                .outerjoin(credited, credited.c.booking_id == Booking.id)
+                .order_by(Booking.reference)
+            ).all()
+            # SUM keeps the Cents type, so totals come back as Decimal (None: no payments).
+            return [(ref, paid, opening, (total or Decimal("0")).quantize(CENT)) for ref, paid, opening, total in rows]
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         with self._session() as session:
@@ -240,11 +271,13 @@ class BookingStore:
         debit_reference: Optional[str],
         response_code: Optional[str],
         response_message: str,
+        from_statuses: Sequence[str] = OPEN_TRANSACTION_STATUSES,
     ) -> bool:
         """Mark the transaction successful and add its amount to its booking, once.
 
         Returns False, changing nothing, when the transaction was already
-        settled by someone else.
+        settled by someone else. ``from_statuses`` widens the claim only for
+        a person releasing a held payment (`ops resolve-held`).
         """
         with self._session() as session:
             now = utc_now()
@@ -252,7 +285,7 @@ class BookingStore:
                 update(PaymentTransaction)
                 .where(
                     PaymentTransaction.reference == reference,
-                    PaymentTransaction.status.in_(OPEN_TRANSACTION_STATUSES),
+                    PaymentTransaction.status.in_(list(from_statuses)),
                 )
                 .values(
                     status=TransactionStatus.SUCCESS.value,

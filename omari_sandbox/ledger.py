@@ -44,6 +44,10 @@ INSUFFICIENT_FUNDS_MSISDN = "263770000002"
 SLOW_MSISDN = "263770000003"
 SERVER_ERROR_MSISDN = "263770000004"
 AUTH_UNAVAILABLE_MSISDN = "263770000005"
+# Fault modes for tests: each debits like any other number, then answers badly.
+MALFORMED_ANSWER_MSISDN = "263770000006"  # /request answers 200 with a body that is not JSON
+CONTRADICTORY_ANSWER_MSISDN = "263770000007"  # /request answers error:false with code 001
+QUERY_FAILS_ONCE_MSISDN = "263770000008"  # the first /query after the debit answers HTTP 500
 MAX_WRONG_OTPS = 3
 
 PENDING, SUCCESS, FAILED, VOIDED = "Pending", "Success", "Failed", "Voided"
@@ -65,6 +69,8 @@ class Reply:
     status: int
     body: Any
     delay_seconds: float = 0.0
+    # Sent as-is instead of ``body`` when set: a fault mode's broken answer.
+    raw: Optional[bytes] = None
 
 
 def error_reply(status: int, code: str, message: str) -> Reply:
@@ -92,6 +98,8 @@ class Transaction:
     debit_count: int = 0
     otp_attempts: int = 0
     wrong_otps: int = 0
+    # QUERY_FAILS_ONCE_MSISDN: the next /query answers 500 once.
+    fail_next_query: bool = False
 
     def debit(self) -> None:
         self.status = SUCCESS
@@ -206,6 +214,12 @@ class Ledger:
             body = {"error": False, "message": "Payment Success", "responseCode": "000",
                     "paymentReference": transaction.payment_reference,
                     "debitReference": transaction.debit_reference}
+            if msisdn == QUERY_FAILS_ONCE_MSISDN:
+                transaction.fail_next_query = True
+        if msisdn == MALFORMED_ANSWER_MSISDN:
+            return Reply(200, None, raw=b'{"error": false, "responseCode": "000", "paymentRef')
+        if msisdn == CONTRADICTORY_ANSWER_MSISDN:
+            return Reply(200, {"error": False, "message": "Accepted for processing", "responseCode": "001"})
         # The debit is already visible to /query while this answer is held back.
         delay = self._slow_seconds if msisdn == SLOW_MSISDN else 0.0
         return Reply(200, body, delay)
@@ -216,6 +230,9 @@ class Ledger:
             transaction = self._transactions.get(reference)
             if transaction is None:
                 return error_reply(404, "025", "Transaction not found")
+            if transaction.fail_next_query:
+                transaction.fail_next_query = False
+                return error_reply(500, "096", "Internal error")
             return Reply(200, {
                 "error": False, "message": "Success", "status": transaction.status,
                 "responseCode": "000", "reference": transaction.reference,

@@ -18,6 +18,13 @@ Predictable test numbers (every other valid ``2637XXXXXXXX`` number succeeds):
   nothing is debited and the transaction becomes Failed.
 - ``263770000005`` /auth answers HTTP 503 with code 091; nothing is recorded.
 
+Fault modes (each debits at /request with the right OTP, like any number):
+
+- ``263770000006`` /request answers 200 with a truncated, unparseable JSON body.
+- ``263770000007`` /request answers 200 ``{"error": false, "responseCode": "001"}``.
+- ``263770000008`` the first /query after the debit answers HTTP 500 (code 096);
+  later queries answer normally.
+
 Helpers outside the contract: ``GET /health`` answers ``{"status": "ok"}`` for
 readiness waits, and ``GET /__sandbox/transactions`` lists every transaction
 (never its OTP) so tests can prove whether money moved.
@@ -110,7 +117,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if reply.delay_seconds:
             self.server.stopping.wait(reply.delay_seconds)
         self._send(reply)
-        code = reply.body.get("responseCode", "-") if isinstance(reply.body, dict) else "-"
+        code = reply.body.get("responseCode", "-") if isinstance(reply.body, dict) else "raw"
         logger.info("%s %s -> %s code=%s msisdn=%s", method, path, reply.status, code,
                     mask_msisdn(payload.get("msisdn")))
 
@@ -154,7 +161,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         return body
 
     def _send(self, reply: Reply) -> None:
-        data = encode_json(reply.body).encode("utf-8")
+        data = reply.raw if reply.raw is not None else encode_json(reply.body).encode("utf-8")
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")

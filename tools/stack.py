@@ -5,7 +5,9 @@ through this module, so the tests exercise it exactly the way people run it.
 Readiness is decided by health endpoints polled with a deadline, never by
 sleeping and hoping.
 
-    python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run
+    python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run,
+                                  # and `python -m actions.ops reconcile` every
+                                  # RECONCILE_INTERVAL_SECONDS (default 60)
     python -m tools.stack run     # the same, then a terminal chat (tools/chat.py)
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +25,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
+
+from actions.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -160,6 +165,46 @@ def start_backends(stack: ExitStack, env: Dict[str, str], sandbox_port: int, act
     print(f"action server on http://127.0.0.1:{action_port}")
 
 
+class PeriodicReconciler:
+    """Runs ``python -m actions.ops reconcile`` every ``interval`` seconds until stopped.
+
+    Each run is its own process: a crash or hang in one run never takes the
+    served assistant down, and the next run starts fresh. Runs never overlap
+    (reconcile is safe to run concurrently anyway). Output goes to
+    run/logs/reconcile.log.
+    """
+
+    def __init__(self, interval: float, env: Dict[str, str], log_dir: Path = LOG_DIR) -> None:
+        self._interval = interval
+        self._env = env
+        self._log_path = log_dir / "reconcile.log"
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="reconciler", daemon=True)
+        self.runs = 0
+
+    def start(self) -> "PeriodicReconciler":
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=self._interval + 120)
+
+    def _loop(self) -> None:
+        argv = [str(VENV_BIN / "python"), "-m", "actions.ops", "reconcile"]
+        while not self._stopping.wait(self._interval):
+            with open(self._log_path, "a") as log:
+                log.write(f"--- reconcile at {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
+                log.flush()
+                try:
+                    subprocess.run(argv, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, timeout=600, check=False)
+                except subprocess.TimeoutExpired:
+                    log.write("reconcile run timed out\n")
+            self.runs += 1
+
+
 def _raise_keyboard_interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -186,6 +231,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             if args.mode == "run":
                 chat = [str(VENV_BIN / "python"), "-m", "tools.chat", "--url", f"http://127.0.0.1:{args.rasa_port}"]
                 return subprocess.call(chat + (["--sender", args.sender] if args.sender else []), cwd=REPO)
+            interval = load_settings(env).reconcile_interval_seconds
+            stack.callback(PeriodicReconciler(interval, env).start().stop)
+            print(f"Reconciling pending payments every {interval}s (log: run/logs/reconcile.log).")
             print("Ctrl-C stops everything.")
             return rasa.process.wait()
         except KeyboardInterrupt:

@@ -67,8 +67,10 @@ _AMOUNT_WORD = re.compile(r"""
 # it either takes the amount for a phone or finds nothing.
 _PHONE_LIKE = re.compile(r"""
     (?<![0-9.,]) (?: (?:(?:\+|00)?263[\s-]*(?:\(0\)[\s-]*)?|0)? 7[0-9](?:[\s-]?[0-9]){7}
-    | \+[0-9](?:[\s()-]{0,2}[0-9]){7,} | [0-9]{9,} ) (?![0-9])
+    | \+[0-9](?:[\s()-]{0,2}[0-9]){7,} | [0-9]{9,} ) (?![0-9]|[.,][0-9])
 """, re.VERBOSE | re.ASCII)
+# (The lookahead keeps "123456789.50" whole: blanking its digits as a phone
+# number used to leave ".50", read as fifty cents.)
 _PHRASES = (
     (re.compile(r"\bu\.?s\.?\s*(?:dollars?|\$)"), " usd "),
     (re.compile(r"\bzimbabwe\s+gold\b"), " zwg "),

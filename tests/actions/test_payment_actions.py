@@ -50,7 +50,12 @@ def test_deposit_is_offered_only_while_uncovered(store, domain, reference: str, 
 
 @pytest.mark.parametrize(
     "sender, response",
-    [("263772000001", "utter_ask_phone_number_with_sender"), ("b1946ac9-uuid", "utter_ask_phone_number")],
+    [
+        ("263772000001", "utter_ask_phone_number_with_sender"),
+        ("b1946ac9-uuid", "utter_ask_phone_number"),
+        ("US.13491208655302741918", "utter_ask_phone_number"),  # WhatsApp user without a visible number
+        ("27821234567", "utter_ask_phone_number"),  # a South African WhatsApp number: no O'mari wallet
+    ],
 )
 def test_own_number_is_offered_only_to_phone_senders(store, domain, sender: str, response: str) -> None:
     _, dispatcher = act(ActionAskPhoneNumber(), domain, sender_id=sender)

@@ -8,7 +8,11 @@ own sender, so tests never see each other's conversations.
 """
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -20,6 +24,8 @@ import requests
 
 from actions.demo_data import seed_demo_bookings
 from actions.store import BookingStore
+from tests.fake_graph import FakeGraph
+from tests.whatsapp import notifications as whatsapp
 from tools import stack as devstack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +51,30 @@ class Stack:
     database_url: str
     store: BookingStore
     log_dir: Path
+    # The action server's process and how to start it again (restart tests).
+    actions: devstack.Service
+    action_port: int
+    env: Dict[str, str]
+    # The WhatsApp channel is on in this Rasa, sending to a fake Graph API.
+    graph: Optional[FakeGraph] = None
+
+    def restart_actions(self, crash: bool = False) -> None:
+        """Stop the action server and start a new one on the same port.
+
+        SIGTERM as a deploy would, or with ``crash`` SIGKILL, as a machine or OOM kill would.
+        """
+        if crash:
+            os.killpg(self.actions.process.pid, signal.SIGKILL)
+            self.actions.process.wait(timeout=30)
+        self.actions.stop()
+        self.actions = devstack.action_server_process(self.action_port, self.env, self.log_dir)
+        devstack.wait_until_healthy(self.actions, f"http://127.0.0.1:{self.action_port}/health", 60)
+
+    def reconcile(self) -> str:
+        """`python -m actions.ops reconcile` against this stack's database and sandbox."""
+        done = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
 
     def tracker(self, sender: str) -> Dict[str, Any]:
         """Rasa's record of one conversation (the HTTP API of `rasa run --enable-api`)."""
@@ -66,6 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     database_url = f"sqlite:///{workdir / 'bookings.db'}"
     rasa_port, action_port, sandbox_port = free_port(), free_port(), free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    graph = FakeGraph()  # bound to its port now, serving once entered below
     env = devstack.base_env(
         DATABASE_URL=database_url,
         OMARI_API_BASE_URL=f"{sandbox_url}/vsuite/omari/api/merchant/api/payment",
@@ -75,6 +106,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         SANDBOX_MERCHANT_KEY=MERCHANT_KEY,
         SANDBOX_OTP=SANDBOX_OTP,
         SANDBOX_SLOW_SECONDS=SLOW_SECONDS,
+        WHATSAPP_PHONE_NUMBER_ID=whatsapp.PHONE_NUMBER_ID,
+        WHATSAPP_ACCESS_TOKEN=whatsapp.ACCESS_TOKEN,
+        WHATSAPP_APP_SECRET=whatsapp.APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN=whatsapp.VERIFY_TOKEN,
+        WHATSAPP_GRAPH_URL=graph.url,
     )
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
@@ -83,15 +119,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     store = BookingStore(database_url)
     store.create_schema()
     with ExitStack() as running:
+        running.enter_context(graph)
         sandbox = devstack.sandbox_process(sandbox_port, env, logs)
         running.enter_context(devstack.running(sandbox, f"{sandbox_url}/health", 30))
         actions = devstack.action_server_process(action_port, env, logs)
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
         rasa = devstack.rasa_server_process(rasa_port, endpoints, env, logs, model=str(REPO / "models"))
         running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
-        yield Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs)
+        running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
+                              actions, action_port, env, graph)
+        # Stops the action server started last, if a test restarted it (a no-op otherwise).
+        running.callback(lambda: running_stack.actions.stop())
+        yield running_stack
         # Whatever a test did, the action server must never have crashed on it.
-        assert actions.process.poll() is None, actions.log_tail()
+        assert running_stack.actions.process.poll() is None, running_stack.actions.log_tail()
     store.dispose()
 
 

@@ -204,14 +204,19 @@ def test_unreadable_or_server_side_answers_are_uncertain(canned, status, body):
     assert client.void(reference).outcome is Outcome.UNCERTAIN
 
 
-def test_error_false_with_a_failure_code_is_not_success(canned):
-    canned.answer(200, {"error": False, "message": "Timeout", "responseCode": "091", "otpReference": "ABCD",
-                        "paymentReference": "X" * 26, "debitReference": "ab" * 6})
+@pytest.mark.parametrize("error, code", [(False, "091"), (False, "001"), (True, "000"), (None, "000")])
+def test_flag_and_code_that_disagree_are_uncertain_never_success_nor_refusal(canned, error, code):
+    # `error: false` with a failure code may hide a debit: neither credit nor fail on it.
+    body = {"message": "Timeout", "responseCode": code, "otpReference": "ABCD",
+            "paymentReference": "X" * 26, "debitReference": "ab" * 6}
+    if error is not None:
+        body["error"] = error
+    canned.answer(200, body)
     client = client_for(canned.base_url, "key")
     auth = client.authorise(MSISDN, new_reference(), AMOUNT, "USD")
-    assert (auth.outcome, auth.response_code, auth.otp_reference) == (Outcome.DECLINED, "091", None)
+    assert (auth.outcome, auth.response_code, auth.otp_reference) == (Outcome.UNCERTAIN, code, None)
     debit = client.request_payment(MSISDN, new_reference(), "123456")
-    assert (debit.outcome, debit.payment_reference) == (Outcome.DECLINED, None)
+    assert (debit.outcome, debit.payment_reference) == (Outcome.UNCERTAIN, None)
 
 
 def test_auth_success_without_otp_reference_is_not_success(canned):

@@ -16,7 +16,10 @@ import requests
 
 from omari_sandbox import (
     AUTH_UNAVAILABLE_MSISDN,
+    CONTRADICTORY_ANSWER_MSISDN,
     INSUFFICIENT_FUNDS_MSISDN,
+    MALFORMED_ANSWER_MSISDN,
+    QUERY_FAILS_ONCE_MSISDN,
     SERVER_ERROR_MSISDN,
     SLOW_MSISDN,
     UNREGISTERED_MSISDN,
@@ -235,6 +238,33 @@ def test_server_error_number_answers_500_without_debit(sandbox):
     assert body["message"] == "Internal error"
     record = sandbox.transaction(reference)
     assert (record["status"], record["debit_count"]) == ("Failed", 0)
+
+
+def test_malformed_answer_number_debits_then_answers_unparseable_json(sandbox):
+    reference = sandbox.authorised(MALFORMED_ANSWER_MSISDN)
+    response = sandbox.pay(reference, sandbox.otp, MALFORMED_ANSWER_MSISDN)
+    assert response.status_code == 200
+    with pytest.raises(ValueError):
+        response.json()
+    assert sandbox.query(reference).json()["status"] == "Success"
+    assert sandbox.transaction(reference)["debit_count"] == 1
+
+
+def test_contradictory_answer_number_debits_then_says_error_false_with_code_001(sandbox):
+    reference = sandbox.authorised(CONTRADICTORY_ANSWER_MSISDN)
+    response = sandbox.pay(reference, sandbox.otp, CONTRADICTORY_ANSWER_MSISDN)
+    assert response.status_code == 200
+    assert (response.json()["error"], response.json()["responseCode"]) == (False, "001")
+    assert sandbox.transaction(reference)["debit_count"] == 1
+
+
+def test_query_fails_once_number_answers_500_on_the_first_query_only(sandbox):
+    reference = sandbox.authorised(QUERY_FAILS_ONCE_MSISDN)
+    assert sandbox.query(reference).json()["status"] == "Pending"  # before the debit: normal
+    assert sandbox.pay(reference, sandbox.otp, QUERY_FAILS_ONCE_MSISDN).json()["responseCode"] == "000"
+    assert_error(sandbox.query(reference), 500, "096")
+    assert sandbox.query(reference).json()["status"] == "Success"
+    assert sandbox.transaction(reference)["debit_count"] == 1
 
 
 def test_slow_number_debits_before_the_client_gives_up(sandbox):

@@ -320,6 +320,7 @@ def test_normalise_msisdn_rejected(text, reason):
     pytest.param("3f2a9c10-1234-5678-9abc-def012345678", None, id="uuid"),
     pytest.param("a1b2c3d4-e5f6-0772-1234-567890abcdef", None, id="uuid-with-mobile-digits"),
     pytest.param("default", None, id="rasa-shell"),
+    pytest.param("US.13491208655302741918", None, id="whatsapp-business-scoped-id"),
     pytest.param("", None, id="empty"),
     pytest.param("27821234567", None, id="foreign-without-plus"),
     pytest.param("whatsapp:+27821234567", None, id="foreign-whatsapp"),

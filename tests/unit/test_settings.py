@@ -38,3 +38,29 @@ def test_database_password_is_hidden_in_repr() -> None:
 def test_bad_values_are_refused_with_the_variables_name(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):
         load_settings({name: value})
+
+
+def test_money_safety_defaults_and_overrides() -> None:
+    defaults = load_settings({})
+    assert (defaults.otp_lifetime_seconds, defaults.otp_requests_per_window, defaults.otp_request_window_minutes,
+            defaults.otp_requests_per_day, defaults.reconcile_interval_seconds) == (300, 3, 15, 10, 60)
+    custom = load_settings({"OTP_LIFETIME_SECONDS": "120", "OTP_REQUEST_LIMIT": "5",
+                            "OTP_REQUEST_WINDOW_MINUTES": "60", "OTP_REQUEST_DAILY_LIMIT": "20",
+                            "RECONCILE_INTERVAL_SECONDS": "30"})
+    assert (custom.otp_lifetime_seconds, custom.otp_requests_per_window, custom.otp_request_window_minutes,
+            custom.otp_requests_per_day, custom.reconcile_interval_seconds) == (120, 5, 60, 20, 30)
+
+
+@pytest.mark.parametrize("name", ["OTP_LIFETIME_SECONDS", "OTP_REQUEST_LIMIT", "OTP_REQUEST_WINDOW_MINUTES",
+                                  "OTP_REQUEST_DAILY_LIMIT", "RECONCILE_INTERVAL_SECONDS"])
+def test_money_safety_settings_refuse_zero(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        load_settings({name: "0"})
+
+
+@pytest.mark.parametrize("minutes, words", [(15, "15 minutes"), (1, "minute"), (60, "hour"), (120, "2 hours"),
+                                            (1440, "day"), (2880, "2 days"), (90, "90 minutes")])
+def test_limit_windows_are_named_the_way_a_customer_reads_them(minutes: int, words: str) -> None:
+    from actions.abuse_limits import describe_minutes
+
+    assert describe_minutes(minutes) == words

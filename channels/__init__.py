@@ -1,0 +1,1 @@
+"""Rasa input/output channels this assistant adds to the built-in ones."""
