@@ -2,6 +2,7 @@
 #   make run    install, train if the data changed, seed, and chat in the terminal
 #   make test   the whole test suite (what CI runs)
 #   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
+#   make bench  latency, load, cold start and training figures (bench/results.json)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,10 +18,10 @@ PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 MODEL_STAMP := models/.trained
 
-.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test clean
+.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test bench clean
 
 help:
-	@sed -n '2,4p' Makefile | sed 's/^# *//'
+	@sed -n '2,5p' Makefile | sed 's/^# *//'
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -69,6 +70,11 @@ test: install
 	$(MAKE) train
 	$(MAKE) rasa-test
 	$(MAKE) test-e2e
+
+# A benchmark, not a test: it reports figures and never fails on them.
+# BENCH_ARGS=--skip-train leaves out the timed `rasa train --force`.
+bench: train
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf models results run .pytest_cache
