@@ -16,7 +16,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n 1)
 
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
-MODEL_STAMP := models/.trained
+# The stamp is named after the content of the training inputs (and the pinned
+# packages), so a checkout or `touch` that leaves them identical never retrains.
+TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
+MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
 .PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test bench clean
 
@@ -35,7 +38,8 @@ $(VENV)/.installed: requirements.txt constraints.txt
 install: $(VENV)/.installed
 
 # Retrain only when the training inputs changed.
-$(MODEL_STAMP): $(VENV)/.installed $(TRAINING_INPUTS)
+$(MODEL_STAMP): | $(VENV)/.installed
+	@rm -f models/.trained*
 	$(RASA) train --fixed-model-name kali-safaris --out models
 	@touch $@
 
