@@ -103,3 +103,13 @@ def render(results: Dict[str, Any]) -> str:
     if errors:
         lines += ["", "first errors:"] + [f"  {error}" for error in errors[:10]]
     return "\n".join(lines)
+
+
+def markdown(results: Dict[str, Any]) -> str:
+    """The targets as a Markdown table, for the README's Performance section."""
+    rows = ["| figure | measured | target | |", "|---|---|---|---|"]
+    for verdict in results["targets"]:
+        state = {True: "met", False: "**not met**", None: "not measured"}[verdict["met"]]
+        rows.append(f"| {verdict['target']} | {_fmt(verdict['value'], verdict['unit'])} | "
+                    f"≤ {_fmt(float(verdict['limit']), verdict['unit'])} | {state} |")
+    return "\n".join(rows)

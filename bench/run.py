@@ -37,7 +37,7 @@ import requests
 
 from actions.store import BookingStore
 from bench import load
-from bench.report import evaluate, render
+from bench.report import evaluate, markdown, render
 from tools import stack as devstack
 from tools.loopback import LoopbackStack, loopback_stack
 
@@ -204,6 +204,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print()
     print(render(results))
+    print("\nfor the README:\n" + markdown(results))
     print(f"\nwritten to {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
     return 0
 
