@@ -39,6 +39,9 @@ class LoopbackStack:
     sandbox_url: str
     database_url: str
     log_dir: Path
+    action_port: int
+    # The environment all three processes were started with (to start one again).
+    env: Dict[str, str] = field(default_factory=dict)
     services: Dict[str, devstack.Service] = field(default_factory=dict)
     # Seconds from spawning each process to its health endpoint answering 200.
     ready_seconds: Dict[str, float] = field(default_factory=dict)
@@ -79,8 +82,9 @@ def loopback_stack(
         sandbox_url=f"http://127.0.0.1:{sandbox_port}",
         database_url=f"sqlite:///{workdir / 'bookings.db'}",
         log_dir=workdir / "logs",
+        action_port=action_port,
     )
-    env = devstack.base_env(
+    running.env = env = devstack.base_env(
         DATABASE_URL=running.database_url,
         OMARI_API_BASE_URL=running.omari_base_url,
         OMARI_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,

@@ -39,8 +39,10 @@ def slow_omari_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack
     with loopback_stack(workdir, str(REPO / "models"), overrides) as running:
         store = BookingStore(running.database_url)
         seed_demo_bookings(store)
-        yield Stack(running.rasa_url, running.sandbox_url, running.database_url, store, running.log_dir)
-        assert running.services["actions"].process.poll() is None, running.services["actions"].log_tail()
+        actions = running.services["actions"]
+        yield Stack(running.rasa_url, running.sandbox_url, running.database_url, store, running.log_dir,
+                    actions=actions, action_port=running.action_port, env=running.env)
+        assert actions.process.poll() is None, actions.log_tail()
         store.dispose()
 
 
