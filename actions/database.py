@@ -9,9 +9,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, pool_size: int = 16) -> Engine:
     if not database_url.startswith("sqlite"):
-        return create_engine(database_url, pool_pre_ping=True, future=True)
+        # One connection per action-server worker thread (PAYMENT_WORKERS), so a
+        # burst of actions never queues for one; SQLite opens one per session.
+        return create_engine(database_url, pool_pre_ping=True, future=True, pool_size=pool_size)
     engine = create_engine(
         database_url,
         future=True,

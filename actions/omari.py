@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -188,12 +189,18 @@ class OmariClient:
         self._base_url = base_url.rstrip("/")
         self._timeout = (connect_timeout, read_timeout)
         self._channel = merchant_channel
-        self._session = session or requests.Session()
-        self._session.headers.update({
+        self._headers = {
             "X-Merchant-Key": merchant_key,
             "Content-Type": "application/json",
             "Accept": "application/json",
-        })
+        }
+        # requests.Session is not safe to share between threads, and the action
+        # server calls O'mari from a pool of them: each worker thread gets its
+        # own session (and so its own keep-alive connections) on first use.
+        self._shared_session = session
+        if session is not None:
+            session.headers.update(self._headers)
+        self._thread_sessions = threading.local()
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return f"OmariClient(base_url={self._base_url!r}, channel={self._channel!r})"
@@ -266,11 +273,22 @@ class OmariClient:
         verdict = self._call("POST", "/void", _json_object({"reference": reference}), None)
         return VoidResult(verdict.outcome, verdict.response_code, verdict.message)
 
+    def _http_session(self) -> requests.Session:
+        """The calling thread's session: a given one (tests), else one per thread."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session = getattr(self._thread_sessions, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update(self._headers)
+            self._thread_sessions.session = session
+        return session
+
     def _call(self, method: str, endpoint: str, body: Optional[str], msisdn: Optional[str]) -> _Verdict:
         """One HTTP exchange; network failures become UNCERTAIN verdicts, never exceptions."""
         started = time.monotonic()
         try:
-            response = self._session.request(
+            response = self._http_session().request(
                 method, self._base_url + endpoint,
                 data=body.encode("utf-8") if body is not None else None,
                 timeout=self._timeout,

@@ -22,9 +22,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Bounded so a burst of slow O'mari calls cannot exhaust the database pool.
-_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="payments")
-
 
 @functools.lru_cache(maxsize=1)
 def settings() -> Settings:
@@ -32,10 +29,16 @@ def settings() -> Settings:
 
 
 @functools.lru_cache(maxsize=1)
+def _executor() -> ThreadPoolExecutor:
+    """Bounded (PAYMENT_WORKERS) so a burst of slow O'mari calls cannot exhaust the database pool."""
+    return ThreadPoolExecutor(max_workers=settings().payment_workers, thread_name_prefix="payments")
+
+
+@functools.lru_cache(maxsize=1)
 def payment_service() -> PaymentService:
     """Built on first use, not at import, so importing actions never touches the DB."""
     config = settings()
-    store = BookingStore(config.database_url)
+    store = BookingStore(config.database_url, pool_size=config.payment_workers)
     store.create_schema()
     logger.info("payment service ready: %r", config)
     return PaymentService(store, OmariClient.from_settings(config))
@@ -44,7 +47,7 @@ def payment_service() -> PaymentService:
 async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:
     """Run a blocking call in the worker pool and await its result."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor, functools.partial(function, *args, **kwargs))
+    return await loop.run_in_executor(_executor(), functools.partial(function, *args, **kwargs))
 
 
 class ServiceFailure(Exception):

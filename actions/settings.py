@@ -48,6 +48,11 @@ class Settings:
     otp_requests_per_day: int = 10
     # How often `make serve` runs `python -m actions.ops reconcile`.
     reconcile_interval_seconds: int = 60
+    # Threads the action server runs blocking payment work on (O'mari calls,
+    # database). Each may hold one O'mari call for up to the read timeout, so
+    # this many customers can wait on O'mari at once before others queue; the
+    # database pool is sized to match so a thread never waits for a connection.
+    payment_workers: int = 16
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -115,4 +120,5 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         otp_request_window_minutes=_int(env, "OTP_REQUEST_WINDOW_MINUTES", 15),
         otp_requests_per_day=_int(env, "OTP_REQUEST_DAILY_LIMIT", 10),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
+        payment_workers=_int(env, "PAYMENT_WORKERS", 16),
     )

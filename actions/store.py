@@ -53,8 +53,8 @@ def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decim
 class BookingStore:
     """Bookings and payment transactions, one short session per call."""
 
-    def __init__(self, database_url: str) -> None:
-        self._engine = make_engine(database_url)
+    def __init__(self, database_url: str, pool_size: int = 16) -> None:
+        self._engine = make_engine(database_url, pool_size)
         self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False, future=True)
 
     def create_schema(self) -> None:

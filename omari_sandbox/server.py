@@ -82,6 +82,10 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     """A threading server carrying the ledger, the key and a stop signal for its handlers."""
 
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a burst of concurrent
+    # customers (the action server's worker pool, `make bench`) would then see
+    # refused connections that O'mari itself would never cause.
+    request_queue_size = 128
 
     def __init__(self, address: Tuple[str, int], ledger: Ledger, merchant_key: str) -> None:
         super().__init__(address, SandboxRequestHandler)

@@ -12,6 +12,11 @@ def test_defaults_use_the_sandbox_and_sqlite() -> None:
     assert settings.omari_merchant_channel == "WEB"
     assert (settings.omari_connect_timeout, settings.omari_read_timeout) == (10.0, 30.0)
     assert settings.database_url.startswith("sqlite:///")
+    assert settings.payment_workers == 16
+
+
+def test_payment_workers_sizes_the_action_servers_thread_pool() -> None:
+    assert load_settings({"PAYMENT_WORKERS": "32"}).payment_workers == 32
 
 
 def test_a_merchant_key_switches_the_sandbox_off_and_stays_out_of_repr() -> None:
@@ -33,6 +38,8 @@ def test_database_password_is_hidden_in_repr() -> None:
         ("OMARI_CONNECT_TIMEOUT", "-1"),
         ("OMARI_MERCHANT_CHANNEL", "ECOCASH"),
         ("MAX_INVALID_ANSWERS", "0"),
+        ("PAYMENT_WORKERS", "0"),
+        ("PAYMENT_WORKERS", "many"),
     ],
 )
 def test_bad_values_are_refused_with_the_variables_name(name: str, value: str) -> None:

@@ -1,0 +1,165 @@
+"""Simulated customers for `make bench`: each pays one booking end to end over REST.
+
+A customer is a thread with its own HTTP session typing the six messages a real
+customer types (pay, reference, amount, channel, number, OTP). Every turn is
+timed from request to reply, and checked: a turn whose reply is not the next
+step of the payment counts as an error, as does any HTTP failure.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import requests
+
+from actions.models import Booking
+from actions.parsing import booking_reference_key
+from actions.store import BookingStore
+
+PAYMENT_AMOUNT = Decimal("50.00")
+BOOKING_TOTAL = Decimal("1000.00")
+SLOW_MSISDN = "263770000003"  # the sandbox holds /request's answer past the client's timeout
+
+
+@dataclass(frozen=True)
+class Customer:
+    """One simulated customer and the booking only they pay."""
+
+    sender: str
+    booking_reference: str
+    msisdn: str
+
+
+def bench_customers(count: int, prefix: str, first: int = 1) -> List[Customer]:
+    """``count`` customers, each with a distinct booking, wallet and sender id."""
+    return [
+        Customer(f"bench-{prefix}-{n}", f"BK-B{n:04d}-20270115", f"2637721{n:05d}")
+        for n in range(first, first + count)
+    ]
+
+
+def seed_bookings(store: BookingStore, customers: Sequence[Customer]) -> None:
+    """One unpaid USD booking per customer."""
+    store.create_schema()
+    for customer in customers:
+        store.add_booking(Booking(
+            reference=customer.booking_reference, lookup_key=booking_reference_key(customer.booking_reference),
+            customer_name="Bench Customer", customer_phone=customer.msisdn, tour_name="Bench Safari",
+            total=BOOKING_TOTAL, amount_paid=Decimal("0.00"), currency="USD", status="pending",
+        ))
+
+
+def payment_script(customer: Customer, otp: str) -> List[Tuple[str, str]]:
+    """(message, text the reply must contain) for one whole payment."""
+    return [
+        ("pay", "booking reference"),
+        (customer.booking_reference, "amount"),
+        (str(PAYMENT_AMOUNT), "payment channel"),
+        ("ecocash", "mobile number"),
+        (customer.msisdn, "otp"),
+        (otp, "payment received"),
+    ]
+
+
+@dataclass
+class TurnLog:
+    """Latencies (seconds) of every turn, and what went wrong."""
+
+    latencies: List[float] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)
+
+
+def say(http: requests.Session, rasa_url: str, sender: str, message: str, timeout: float = 120) -> Tuple[float, str]:
+    """One turn over the REST channel: (seconds, every reply's text lower-cased)."""
+    started = time.perf_counter()
+    response = http.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
+                         timeout=timeout)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    text = "\n".join(reply.get("text") or "" for reply in response.json()).lower().replace("*", "")
+    return elapsed, text
+
+
+def pay(rasa_url: str, customer: Customer, otp: str, script: Optional[List[Tuple[str, str]]] = None) -> TurnLog:
+    """Run one customer's whole payment (or ``script``); never raises."""
+    log = TurnLog()
+    with requests.Session() as http:
+        for message, expected in script or payment_script(customer, otp):
+            try:
+                elapsed, text = say(http, rasa_url, customer.sender, message)
+            except requests.RequestException as error:
+                log.errors.append(f"{customer.sender}: {type(error).__name__} on {message!r}")
+                return log
+            log.latencies.append(elapsed)
+            if expected not in text:
+                log.errors.append(f"{customer.sender}: after {message!r} expected {expected!r}, got {text[:120]!r}")
+                return log
+    return log
+
+
+@dataclass
+class LoadResult:
+    customers: int
+    turns: int
+    seconds: float
+    latencies: List[float]
+    errors: List[str]
+
+    @property
+    def turns_per_second(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+
+def pay_concurrently(rasa_url: str, customers: Sequence[Customer], otp: str) -> LoadResult:
+    """All ``customers`` pay at once, one thread each; wall time covers the slowest."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(customers)) as pool:
+        logs = list(pool.map(lambda customer: pay(rasa_url, customer, otp), customers))
+    seconds = time.perf_counter() - started
+    latencies = [latency for log in logs for latency in log.latencies]
+    return LoadResult(len(customers), len(latencies), seconds, latencies,
+                      [error for log in logs for error in log.errors])
+
+
+def percentiles_ms(samples: Sequence[float]) -> Dict[str, Optional[float]]:
+    """p50/p95/p99 in milliseconds (None without enough samples to say)."""
+    if len(samples) < 2:
+        only = round(samples[0] * 1000, 1) if samples else None
+        return {"p50": only, "p95": only, "p99": only, "n": len(samples)}
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": round(cuts[49] * 1000, 1), "p95": round(cuts[94] * 1000, 1),
+            "p99": round(cuts[98] * 1000, 1), "n": len(samples)}
+
+
+def parse_latencies(rasa_url: str, messages: Sequence[str]) -> List[float]:
+    """Bare NLU: the same messages through /model/parse (no tracker, no actions)."""
+    latencies = []
+    with requests.Session() as http:
+        for message in messages:
+            started = time.perf_counter()
+            http.post(f"{rasa_url}/model/parse", json={"text": message}, timeout=60).raise_for_status()
+            latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+def credited_exactly_once(store: BookingStore, sandbox_transactions: List[dict],
+                          customers: Sequence[Customer]) -> List[str]:
+    """Problems found (empty when every booking got one credit and one debit)."""
+    debits = {t["reference"]: t["debit_count"] for t in sandbox_transactions}
+    problems = []
+    for customer in customers:
+        booking = store.find_booking_by_reference(customer.booking_reference)
+        transactions = store.list_transactions(booking_reference=customer.booking_reference)
+        succeeded = [t for t in transactions if t.status == "success"]
+        if booking is None or booking.amount_paid != PAYMENT_AMOUNT or len(succeeded) != 1:
+            problems.append(f"{customer.booking_reference}: paid {booking.amount_paid if booking else '?'}, "
+                            f"{len(succeeded)} successful transactions")
+            continue
+        if debits.get(succeeded[0].reference) != 1:
+            problems.append(f"{customer.booking_reference}: sandbox debit count "
+                            f"{debits.get(succeeded[0].reference)}")
+    return problems

@@ -1,0 +1,60 @@
+"""`make bench`'s arithmetic: percentiles and the target verdicts it prints."""
+from bench.load import bench_customers, payment_script, percentiles_ms
+from bench.report import evaluate, markdown, render
+
+
+def test_percentiles_are_in_milliseconds_and_ordered() -> None:
+    samples = [n / 1000 for n in range(1, 101)]  # 1 ms … 100 ms
+    cuts = percentiles_ms(samples)
+    assert cuts["n"] == 100
+    assert 50 <= cuts["p50"] <= 51 and 95 <= cuts["p95"] <= 96 and 99 <= cuts["p99"] <= 100
+
+
+def test_too_few_samples_do_not_crash() -> None:
+    assert percentiles_ms([])["p50"] is None
+    assert percentiles_ms([0.2])["p95"] == 200.0
+
+
+def _results(**overrides):
+    results = {
+        "started_utc": "2026-11-29 17:00 UTC",
+        "machine": {"cpus": 2, "load_before": [1.0], "load_after": [1.0]},
+        "single_customer": {"webhook_ms": {"p50": 80.0, "p95": 300.0, "p99": 400.0, "n": 120},
+                            "parse_ms": {"p50": 20.0, "p95": 30.0, "p99": 40.0, "n": 120}, "p50_ratio": 4.0},
+        "concurrent_10": {"latency_ms": {"p50": 100.0, "p95": 500.0, "p99": 600.0}, "turns_per_second": 20.0,
+                          "errors": 0, "credit_problems": 0},
+        "concurrent_50": {"latency_ms": {"p50": 300.0, "p95": 900.0, "p99": 1200.0}, "turns_per_second": 20.0,
+                          "errors": 2, "credit_problems": 0},
+        "slow_call": {"latency_ms": {"p50": 100.0, "p95": 550.0, "p99": 700.0}, "p95_ms": 550.0,
+                      "turns_per_second": 19.0, "errors": 0, "credit_problems": 0},
+        "cold_start": {"rasa_ready_s": 12.0, "actions_ready_s": 0.5},
+    }
+    results.update(overrides)
+    return results
+
+
+def test_each_target_is_judged_against_its_limit() -> None:
+    verdicts = {v["target"]: v for v in evaluate(_results())}
+    assert verdicts["single customer p50 per turn"]["met"] is True
+    assert verdicts["single customer p95 per turn"]["met"] is False
+    assert verdicts["50 concurrent: errors"]["met"] is False
+    assert verdicts["50 concurrent p95 per turn"]["met"] is True
+    ratio = verdicts["slow O'mari call: p95 of 10 others / without it"]
+    assert ratio["value"] == 1.1 and ratio["met"] is True
+    assert verdicts["full training (rasa train --force)"]["met"] is None  # --skip-train
+
+
+def test_the_report_says_which_targets_were_missed() -> None:
+    results = _results()
+    results["targets"] = evaluate(results)
+    text = render(results)
+    assert "NOT met" in text and "not measured" in text
+    assert "**not met**" in markdown(results)
+
+
+def test_every_bench_customer_pays_their_own_booking_from_their_own_wallet() -> None:
+    customers = bench_customers(50, "fifty", first=2001)
+    assert len({c.booking_reference for c in customers}) == 50
+    assert len({c.msisdn for c in customers}) == 50
+    assert all(c.msisdn.startswith("2637") and len(c.msisdn) == 12 for c in customers)
+    assert [message for message, _ in payment_script(customers[0], "111111")][-1] == "111111"
