@@ -24,7 +24,8 @@ def _get(*path: str) -> Callable[[Dict[str, Any]], Optional[float]]:
 
 def _slow_ratio(results: Dict[str, Any]) -> Optional[float]:
     with_slow = _get("slow_call", "p95_ms")(results)
-    without = _get("concurrent_10", "latency_ms", "p95")(results)
+    # Rounds alternating with and without the slow call give their own baseline.
+    without = _get("slow_call", "baseline_p95_ms")(results) or _get("concurrent_10", "latency_ms", "p95")(results)
     return round(with_slow / without, 2) if with_slow and without else None
 
 
@@ -86,6 +87,10 @@ def render(results: Dict[str, Any]) -> str:
     if slow:
         lines.append(f"  slow call still waiting on O'mari when the 10 finished: {slow.get('slow_still_in_flight')}; "
                      f"its own outcome: {slow.get('slow_outcome')}")
+        if slow.get("rounds"):
+            lines.append(f"  p95 of the 10 over {slow['rounds']} alternating rounds: without the slow call "
+                         f"{slow.get('baseline_p95_ms_each')} (median {_fmt(slow.get('baseline_p95_ms'))}), "
+                         f"with it {slow.get('p95_ms_each')} (median {_fmt(slow.get('p95_ms'))}) ms")
     cold = results.get("cold_start") or {}
     memory = results.get("memory_mb") or {}
     lines += ["", "cold start and memory",
