@@ -45,6 +45,14 @@ def test_opening_message_with_some_answers_asks_only_for_the_rest(chat: Chat, st
     assert (slots["amount"], slots["payment_channel"]) == ("120.00", "onemoney")
 
 
+def test_a_booking_reference_on_its_own_starts_the_payment(chat: Chat, stack: Stack) -> None:
+    reply = chat.text("bk t005 20260210")
+    # The reference is taken, the booking shown, and the next question asked.
+    assert "us$850.00" in reply and "what amount" in reply and "booking reference" not in reply, reply
+    assert "payment channel" in chat.text("50")
+    assert stack.tracker(chat.sender)["slots"]["booking_reference"] == T005
+
+
 def test_phone_digits_in_the_opening_message_never_become_the_amount(chat: Chat, stack: Stack) -> None:
     reply = chat.text(f"pay for {SLYKER} from 0772123456")
     assert "what amount" in reply
