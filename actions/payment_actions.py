@@ -56,6 +56,21 @@ OUTCOME_RESPONSES: Dict[Text, Text] = {
 }
 
 
+def fresh_otp_request(tracker: Tracker) -> Text:
+    """What the "Send a fresh OTP" button sends: the same payment, said in one message.
+
+    After a spent or expired OTP the customer wants a new code, not the
+    questions again; the opening-message reading fills every slot from this
+    sentence and requests the OTP straight away (within the per-sender limits).
+    """
+    booking, amount, channel, msisdn = (
+        tracker.get_slot(slot) for slot in ("booking_reference", "amount", "payment_channel", "phone_number")
+    )
+    if not (booking and amount and channel and msisdn):
+        return f"pay for {booking or 'my booking'}"
+    return f"pay {amount} for {booking} with {channel} from {msisdn}"
+
+
 def clear_payment_slots() -> List[EventType]:
     return [SlotSet(slot, None) for slot in PAYMENT_SLOTS] + [SlotSet("invalid_answers", 0)]
 
@@ -121,11 +136,10 @@ class ActionConcludePayment(Action):
         elif outcome in ("success", "declined"):
             await self._report_settled(outcome, tracker.get_slot("transaction_reference"), dispatcher)
         elif outcome in OUTCOME_RESPONSES:
-            # booking_reference fills the "Send a fresh OTP" button after an expired or spent OTP.
             dispatcher.utter_message(
                 response=OUTCOME_RESPONSES[outcome],
                 support_contact=settings().support_contact,
-                booking_reference=tracker.get_slot("booking_reference") or "",
+                fresh_otp_request=fresh_otp_request(tracker),
             )
         return clear_payment_slots()
 

@@ -102,6 +102,21 @@ def test_conclude_explains_how_the_form_ended(store, domain, slots, expected) ->
     assert responses(dispatcher) == expected
 
 
+def test_fresh_otp_button_repeats_the_same_payment_in_one_message(store, domain) -> None:
+    slots = {"payment_outcome": "otp_expired", "booking_reference": "BK-T005-20260210", "amount": "50.00",
+             "payment_channel": "ecocash", "phone_number": "263772123456"}
+    _, dispatcher = act(ActionConcludePayment(), domain, slots=slots)
+    assert responses(dispatcher) == ["utter_otp_expired"]
+    assert dispatcher.messages[0]["fresh_otp_request"] == (
+        "pay 50.00 for BK-T005-20260210 with ecocash from 263772123456")
+
+
+def test_fresh_otp_button_without_the_whole_payment_restarts_on_the_booking(store, domain) -> None:
+    slots = {"payment_outcome": "otp_attempts_exceeded", "booking_reference": "BK-T005-20260210"}
+    _, dispatcher = act(ActionConcludePayment(), domain, slots=slots)
+    assert dispatcher.messages[0]["fresh_otp_request"] == "pay for BK-T005-20260210"
+
+
 def test_cancel_closes_the_transaction_and_voids_it(store, domain) -> None:
     reference = start_payment()
     events, dispatcher = act(ActionCancelPayment(), domain, slots={"transaction_reference": reference})
