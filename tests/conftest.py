@@ -1,7 +1,45 @@
-"""Settings shared by every test layer."""
+"""Settings and servers shared by every test layer."""
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+import pytest
 from hypothesis import settings
+
+from tools import local_servers
 
 # No per-example time limit: CI shares two cores with Rasa and the servers, and
 # speed is measured by a benchmark, never asserted by a test.
 settings.register_profile("project", deadline=None, print_blob=True)
 settings.load_profile("project")
+
+
+def _missing(package: str) -> None:
+    """CI installs every server (REQUIRE_SERVER_TESTS=1), so there a missing one is a failure."""
+    message = f"{package} is not installed (tools/install_servers.sh installs it); CI runs these tests"
+    if os.environ.get("REQUIRE_SERVER_TESTS"):
+        pytest.fail(message + ", and REQUIRE_SERVER_TESTS is set")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private redis-server on a free loopback port (never the system service)."""
+    if not local_servers.redis_available():
+        _missing("redis-server")
+    with local_servers.redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private PostgreSQL on a free loopback port; the URL of its `postgres` database.
+
+    Tests make their own database in it with
+    ``local_servers.create_postgres_database(postgres_server_url, name)``.
+    """
+    if not local_servers.postgres_available():
+        _missing("PostgreSQL")
+    with local_servers.postgres_server(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
