@@ -2,7 +2,7 @@
 
 `make bench` and the tests that need a stack configured their own way (a
 longer O'mari timeout, say) start one here. Each stack gets fresh ports, a
-fresh SQLite database and its own endpoints.yml in ``workdir``, so it never
+fresh SQLite booking and conversation databases in ``workdir``, so it never
 collides with `make serve`, the end-to-end suite or another helper's run.
 The processes are started by tools.stack exactly as `make serve` starts them.
 """
@@ -17,6 +17,8 @@ from typing import Dict, Iterator, Mapping, Optional
 
 from actions.settings import SANDBOX_BASE_PATH
 from tools import stack as devstack
+
+REPO = Path(__file__).resolve().parent.parent
 
 # The sandbox and the action server agree on this key; it opens nothing but
 # the loopback sandbox of this one stack.
@@ -89,10 +91,12 @@ def loopback_stack(
         OMARI_API_BASE_URL=running.omari_base_url,
         OMARI_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,
         SANDBOX_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,
+        # The real endpoints.yml with its one-machine stores (conversations in SQLite).
+        ACTION_ENDPOINT_URL=f"{running.action_url}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{workdir / 'conversations.db'}",
         **dict(env_overrides or {}),
     )
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{running.action_url}/webhook"\n')
+    endpoints = REPO / "endpoints.yml"
     with ExitStack() as stack:
         started = time.monotonic()
         sandbox = devstack.sandbox_process(sandbox_port, env, running.log_dir)

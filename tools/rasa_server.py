@@ -1,9 +1,13 @@
-"""`rasa run` with two start-up and per-turn costs of Rasa 3.6 taken out.
+"""The `rasa` command with this project's defaults, and two costs of Rasa 3.6 taken out.
 
     python -m tools.rasa_server run --enable-api …   (any `rasa` arguments)
+    python -m tools.rasa_server shell                (the same for every command)
 
 tools.stack starts Rasa through this module (make run / serve, the end-to-end
-tests, make bench). Both changes leave what Rasa answers exactly as it was.
+tests, make bench). It first fills the endpoints.yml variables left unset
+with the one-machine defaults (tools/rasa_endpoints.py): plain `rasa run`
+refuses an unset ${VAR}. The two changes below leave what Rasa answers
+exactly as it was.
 
 1. Action-server answers.
 Every time Rasa gets an answer from the action server it checks it with
@@ -27,8 +31,11 @@ identical (tests/e2e/test_rasa_server_load.py compares them).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any, Callable, Dict, List, Optional
+
+from tools.rasa_endpoints import EndpointSettingError, apply_endpoint_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +104,10 @@ def build_model_weights_eagerly() -> bool:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    try:
+        apply_endpoint_defaults(os.environ)
+    except EndpointSettingError as error:
+        sys.exit(f"error: {error}")
     if not cache_action_answer_validator():
         logger.warning("Rasa's action answer check could not be sped up; running it unchanged")
     if not build_model_weights_eagerly():

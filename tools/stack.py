@@ -219,7 +219,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--sandbox-port", type=int, default=8099)
     parser.add_argument("--sender", help="chat sender id for `run` (e.g. 263772000001)")
     args = parser.parse_args(argv)
+    # Rasa finds this stack's action server unless ACTION_ENDPOINT_URL says
+    # otherwise (e.g. a load balancer in front of several).
     env = base_env()
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{args.action_port}/webhook")
     # SIGTERM (a supervisor, `kill`) and SIGHUP (a closed terminal) unwind like
     # Ctrl-C, so every service is stopped on the way out.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):

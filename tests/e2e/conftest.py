@@ -57,6 +57,9 @@ class Stack:
     env: Dict[str, str]
     # The WhatsApp channel is on in this Rasa, sending to a fake Graph API.
     graph: Optional[FakeGraph] = None
+    # The Rasa server's process and port (restart tests).
+    rasa: Optional[devstack.Service] = None
+    rasa_port: int = 0
 
     def restart_actions(self, crash: bool = False) -> None:
         """Stop the action server and start a new one on the same port.
@@ -69,6 +72,14 @@ class Stack:
         self.actions.stop()
         self.actions = devstack.action_server_process(self.action_port, self.env, self.log_dir)
         devstack.wait_until_healthy(self.actions, f"http://127.0.0.1:{self.action_port}/health", 60)
+
+    def restart_rasa(self) -> None:
+        """Stop `rasa run` (SIGTERM, as a deploy would) and start a new one on the same port."""
+        assert self.rasa is not None
+        self.rasa.stop()
+        self.rasa = devstack.rasa_server_process(self.rasa_port, REPO / "endpoints.yml", self.env, self.log_dir,
+                                                 model=str(REPO / "models"))
+        devstack.wait_until_healthy(self.rasa, f"{self.rasa_url}/status", 240)
 
     def reconcile(self) -> str:
         """`python -m actions.ops reconcile` against this stack's database and sandbox."""
@@ -99,6 +110,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     graph = FakeGraph()  # bound to its port now, serving once entered below
     env = devstack.base_env(
         DATABASE_URL=database_url,
+        # The real endpoints.yml, with its one-machine stores: conversations in SQLite.
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
+        TRACKER_STORE_URL=f"sqlite:///{workdir / 'conversations.db'}",
         OMARI_API_BASE_URL=f"{sandbox_url}/vsuite/omari/api/merchant/api/payment",
         OMARI_MERCHANT_KEY=MERCHANT_KEY,
         OMARI_READ_TIMEOUT=READ_TIMEOUT_SECONDS,
@@ -112,8 +126,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         WHATSAPP_VERIFY_TOKEN=whatsapp.VERIFY_TOKEN,
         WHATSAPP_GRAPH_URL=graph.url,
     )
-    endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     logs = workdir / "logs"
 
     store = BookingStore(database_url)
@@ -124,12 +136,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(sandbox, f"{sandbox_url}/health", 30))
         actions = devstack.action_server_process(action_port, env, logs)
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
-        rasa = devstack.rasa_server_process(rasa_port, endpoints, env, logs, model=str(REPO / "models"))
+        rasa = devstack.rasa_server_process(rasa_port, REPO / "endpoints.yml", env, logs, model=str(REPO / "models"))
         running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
         running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
-                              actions, action_port, env, graph)
-        # Stops the action server started last, if a test restarted it (a no-op otherwise).
+                              actions, action_port, env, graph, rasa, rasa_port)
+        # Stops the servers started last, if a test restarted them (a no-op otherwise).
         running.callback(lambda: running_stack.actions.stop())
+        running.callback(lambda: running_stack.rasa.stop())
         yield running_stack
         # Whatever a test did, the action server must never have crashed on it.
         assert running_stack.actions.process.poll() is None, running_stack.actions.log_tail()
