@@ -2,6 +2,7 @@
 #   make run    install, train if the data changed, seed, and chat in the terminal
 #   make test   the whole test suite (what CI runs)
 #   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
+#   make test-scale  two Rasa + two action servers on PostgreSQL/Redis/nginx (CI runs it too)
 #   make bench  latency, load, cold start and training figures (bench/results.json)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -21,10 +22,10 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-e2e validate rasa-test nlu-report nlu-gate bench clean
+.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate bench clean
 
 help:
-	@sed -n '2,5p' Makefile | sed 's/^# *//'
+	@sed -n '2,6p' Makefile | sed 's/^# *//'
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -92,6 +93,13 @@ test: install
 	$(MAKE) nlu-gate
 	$(MAKE) rasa-test
 	$(MAKE) test-e2e
+
+# The scaled-out topology for real (tests/scale/): two Rasa instances and two
+# action servers behind nginx, sharing PostgreSQL and Redis, all started
+# privately on loopback; installs the Debian packages first when missing.
+test-scale: train
+	bash tools/install_servers.sh
+	$(PY) -m pytest tests/scale -q
 
 # A benchmark, not a test: it reports figures and never fails on them.
 # BENCH_ARGS=--skip-train leaves out the timed `rasa train --force`.

@@ -12,7 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import requests
 
@@ -84,13 +84,21 @@ def say(http: requests.Session, rasa_url: str, sender: str, message: str, timeou
     return elapsed, text
 
 
-def pay(rasa_url: str, customer: Customer, otp: str, script: Optional[List[Tuple[str, str]]] = None) -> TurnLog:
-    """Run one customer's whole payment (or ``script``); never raises."""
+RasaUrls = Union[str, Sequence[str]]
+
+
+def pay(rasa_urls: RasaUrls, customer: Customer, otp: str, script: Optional[List[Tuple[str, str]]] = None) -> TurnLog:
+    """Run one customer's whole payment (or ``script``); never raises.
+
+    With several Rasa URLs the turns go to each in turn, as a load balancer
+    may send them (tests/scale/ proves any instance can take any turn).
+    """
+    urls = [rasa_urls] if isinstance(rasa_urls, str) else list(rasa_urls)
     log = TurnLog()
     with requests.Session() as http:
-        for message, expected in script or payment_script(customer, otp):
+        for turn, (message, expected) in enumerate(script or payment_script(customer, otp)):
             try:
-                elapsed, text = say(http, rasa_url, customer.sender, message)
+                elapsed, text = say(http, urls[turn % len(urls)], customer.sender, message)
             except requests.RequestException as error:
                 log.errors.append(f"{customer.sender}: {type(error).__name__} on {message!r}")
                 return log
@@ -114,11 +122,11 @@ class LoadResult:
         return self.turns / self.seconds if self.seconds else 0.0
 
 
-def pay_concurrently(rasa_url: str, customers: Sequence[Customer], otp: str) -> LoadResult:
+def pay_concurrently(rasa_urls: RasaUrls, customers: Sequence[Customer], otp: str) -> LoadResult:
     """All ``customers`` pay at once, one thread each; wall time covers the slowest."""
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(customers)) as pool:
-        logs = list(pool.map(lambda customer: pay(rasa_url, customer, otp), customers))
+        logs = list(pool.map(lambda customer: pay(rasa_urls, customer, otp), customers))
     seconds = time.perf_counter() - started
     latencies = [latency for log in logs for latency in log.latencies]
     return LoadResult(len(customers), len(latencies), seconds, latencies,

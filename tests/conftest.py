@@ -15,7 +15,7 @@ settings.register_profile("project", deadline=None, print_blob=True)
 settings.load_profile("project")
 
 
-def _missing(package: str) -> None:
+def missing_server(package: str) -> None:
     """CI installs every server (REQUIRE_SERVER_TESTS=1), so there a missing one is a failure."""
     message = f"{package} is not installed (tools/install_servers.sh installs it); CI runs these tests"
     if os.environ.get("REQUIRE_SERVER_TESTS"):
@@ -27,7 +27,7 @@ def _missing(package: str) -> None:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private redis-server on a free loopback port (never the system service)."""
     if not local_servers.redis_available():
-        _missing("redis-server")
+        missing_server("redis-server")
     with local_servers.redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
 
@@ -40,6 +40,6 @@ def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     ``local_servers.create_postgres_database(postgres_server_url, name)``.
     """
     if not local_servers.postgres_available():
-        _missing("PostgreSQL")
+        missing_server("PostgreSQL")
     with local_servers.postgres_server(tmp_path_factory.mktemp("postgres")) as url:
         yield url
