@@ -13,7 +13,10 @@ ports with a fresh database of bench bookings (tools/loopback.py), then:
 4. 10 customers paying while another's O'mari call hangs (the sandbox's timeout number),
    in alternating rounds with 10 paying without it (medians of each p95);
 5. resident memory of Rasa and the action server after all that;
-6. `rasa train --force` of the full model into a temporary folder (unless --skip-train).
+6. 50 customers paying at once through nginx in front of two Rasa instances and
+   two action servers on PostgreSQL and Redis (tools/scaled_stack.py, the
+   `make test-scale` topology), when those servers are installed (unless --skip-scaled);
+7. `rasa train --force` of the full model into a temporary folder (unless --skip-train).
 
 It prints a table, writes JSON, and compares with the issue's targets without
 failing on them: figures from a busy machine are only indicative.
@@ -40,8 +43,10 @@ import requests
 from actions.store import BookingStore
 from bench import load
 from bench.report import evaluate, markdown, render
+from tools import local_servers
 from tools import stack as devstack
 from tools.loopback import LoopbackStack, loopback_stack
+from tools.scaled_stack import scaled_stack
 
 REPO = Path(__file__).resolve().parent.parent
 OTP = "271828"
@@ -102,7 +107,7 @@ def measure_concurrent(running: LoopbackStack, store: BookingStore, customers: L
     return summarise(result, problems)
 
 
-def _sandbox_transactions(running: LoopbackStack) -> List[dict]:
+def _sandbox_transactions(running: Any) -> List[dict]:
     response = requests.get(f"{running.sandbox_url}/__sandbox/transactions", timeout=30)
     response.raise_for_status()
     return response.json()
@@ -169,6 +174,25 @@ def compare_slow_call(running: LoopbackStack, store: BookingStore, rounds: int) 
             "error_samples": [sample for run in runs for sample in run["error_samples"]][:5]}
 
 
+def measure_scaled(model: str, overrides: Dict[str, str]) -> Dict[str, Any]:
+    """50 customers at once through the balancer of the scaled-out topology."""
+    if not (local_servers.postgres_available() and local_servers.redis_available()
+            and local_servers.nginx_available()):
+        return {"skipped": "PostgreSQL, redis-server or nginx not installed (tools/install_servers.sh)"}
+    warm_up, customers = load.bench_customers(2, "scaled-warm", 6001), load.bench_customers(50, "scaled", 6101)
+    with tempfile.TemporaryDirectory(prefix="bench-scaled-") as workdir, \
+            scaled_stack(Path(workdir), model, overrides) as topology:
+        store = BookingStore(topology.database_url)
+        load.seed_bookings(store, warm_up + customers)
+        load.pay_concurrently(topology.balancer_url, warm_up, OTP)  # one first turn on each instance
+        result = load.pay_concurrently(topology.balancer_url, customers, OTP)
+        problems = load.credited_exactly_once(store, _sandbox_transactions(topology), customers)
+        store.dispose()
+        summary = summarise(result, problems)
+        summary["memory_mb"] = {f"rasa-{n}": rss_mb(service.process) for n, service in enumerate(topology.rasa)}
+        return summary
+
+
 def measure_training() -> Dict[str, Any]:
     """Full training of the current config and data, from scratch, into a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as out:
@@ -214,6 +238,9 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             results["slow_call"] = compare_slow_call(running, store, args.slow_rounds)
             results["memory_mb"] = {name: rss_mb(running.services[name].process) for name in ("rasa", "actions")}
             store.dispose()
+    if not args.skip_scaled:
+        print("50 customers at once on 2 Rasa + 2 action servers (PostgreSQL, Redis, nginx)…", flush=True)
+        results["concurrent_50_scaled"] = measure_scaled(args.model, overrides)
     if not args.skip_train:
         print("training the full model (rasa train --force)…", flush=True)
         results["training"] = measure_training()
@@ -225,6 +252,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-train", action="store_true", help="do not time `rasa train --force`")
+    parser.add_argument("--skip-scaled", action="store_true", help="do not measure the scaled-out topology")
     parser.add_argument("--single", type=int, default=20, help="customers paying one after another (6 turns each)")
     parser.add_argument("--slow-rounds", type=int, default=3,
                         help="alternating rounds of 10 customers without / with a hanging O'mari call")
