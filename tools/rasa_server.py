@@ -1,4 +1,4 @@
-"""The `rasa` command with this project's defaults, and two costs of Rasa 3.6 taken out.
+"""The `rasa` command with this project's defaults and fixes, and two costs of Rasa 3.6 taken out.
 
     python -m tools.rasa_server run --enable-api …   (any `rasa` arguments)
     python -m tools.rasa_server shell                (the same for every command)
@@ -6,8 +6,9 @@
 tools.stack starts Rasa through this module (make run / serve, the end-to-end
 tests, make bench). It first fills the endpoints.yml variables left unset
 with the one-machine defaults (tools/rasa_endpoints.py): plain `rasa run`
-refuses an unset ${VAR}. The two changes below leave what Rasa answers
-exactly as it was.
+refuses an unset ${VAR}. With `lock_store: type: redis` it uses
+tools/redis_lock_store.py, whose tickets are atomic across Rasa instances.
+The two changes below leave what Rasa answers exactly as it was.
 
 1. Action-server answers.
 Every time Rasa gets an answer from the action server it checks it with
@@ -36,6 +37,7 @@ import sys
 from typing import Any, Callable, Dict, List, Optional
 
 from tools.rasa_endpoints import EndpointSettingError, apply_endpoint_defaults
+from tools.redis_lock_store import use_atomic_redis_lock_store
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ def build_model_weights_eagerly() -> bool:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
+    use_atomic_redis_lock_store()
     try:
         apply_endpoint_defaults(os.environ)
     except EndpointSettingError as error:

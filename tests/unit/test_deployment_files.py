@@ -64,6 +64,8 @@ def test_rasa_instances_set_every_variable_endpoints_yml_uses(compose: Dict) -> 
         assert environment["LOCK_STORE_TYPE"] == "redis"
         assert environment["TRACKER_STORE_URL"].startswith("postgresql://")
         assert environment["ACTION_ENDPOINT_URL"] == "http://balancer:5055/webhook"
+        # As the tests start Rasa: with the atomic Redis lock store.
+        assert compose["services"][name]["entrypoint"] == ["python", "-m", "tools.rasa_server"]
 
 
 def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> None:
