@@ -1,4 +1,4 @@
-"""The `rasa` command with this project's defaults and fixes, and two costs of Rasa 3.6 taken out.
+"""The `rasa` command with this project's defaults and fixes, and three costs of Rasa 3.6 taken out.
 
     python -m tools.rasa_server run --enable-api …   (any `rasa` arguments)
     python -m tools.rasa_server shell                (the same for every command)
@@ -8,7 +8,7 @@ tests, make bench). It first fills the endpoints.yml variables left unset
 with the one-machine defaults (tools/rasa_endpoints.py): plain `rasa run`
 refuses an unset ${VAR}. With `lock_store: type: redis` it uses
 tools/redis_lock_store.py, whose tickets are atomic across Rasa instances.
-The two changes below leave what Rasa answers exactly as it was.
+The three changes below leave what Rasa answers exactly as it was.
 
 1. Action-server answers.
 Every time Rasa gets an answer from the action server it checks it with
@@ -28,9 +28,16 @@ first traces the whole training graph for it: most of `rasa run`'s start-up.
 Here that one step runs eagerly (same variables, no tracing); the weights are
 then loaded and prediction is compiled as before, so predictions are
 identical (tests/e2e/test_rasa_server_load.py compares them).
+
+3. The SQLite tracker store (the one-machine default). SQLAlchemy 1.4 opens
+and closes a SQLite connection for every read and write of a conversation,
+and each commit waits for the disk. Here connections stay open in a pool and
+the file is in WAL mode with synchronous=NORMAL: 8.5 -> 5.7 ms of CPU per
+turn's tracker reads and writes, measured alone. PostgreSQL is untouched.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -105,7 +112,42 @@ def build_model_weights_eagerly() -> bool:
     return True
 
 
+def _open_tracker_database(database: str) -> Any:
+    import sqlite3
+
+    connection = sqlite3.connect(database, check_same_thread=False)
+    # WAL: readers never wait for the writer. synchronous=NORMAL: a commit
+    # does not wait for the disk (a power cut may lose the last turns'
+    # history, an application crash loses nothing).
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
+
+
+def tune_sqlite_tracker_store() -> bool:
+    """Keep the SQLite tracker store's connections open, in WAL mode; True if applied."""
+    from rasa.core import tracker_store
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import QueuePool
+
+    original = tracker_store.create_engine_kwargs
+    if getattr(original, _PATCHED_MARK, False):
+        return True
+
+    def create_engine_kwargs(url: Any) -> Dict[str, Any]:
+        kwargs = original(url)
+        if str(url).startswith("sqlite"):
+            database = make_url(str(url)).database
+            kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))
+        return kwargs
+
+    setattr(create_engine_kwargs, _PATCHED_MARK, True)
+    tracker_store.create_engine_kwargs = create_engine_kwargs  # type: ignore[assignment]
+    return True
+
+
 def main(argv: Optional[List[str]] = None) -> None:
+    tune_sqlite_tracker_store()
     use_atomic_redis_lock_store()
     try:
         apply_endpoint_defaults(os.environ)

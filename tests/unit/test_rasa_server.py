@@ -41,3 +41,20 @@ def test_a_valid_answer_is_accepted_without_checking_the_schema_again(remote_act
 def test_an_invalid_answer_is_still_refused_with_rasas_message(remote_action, answer) -> None:
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         remote_action._validate_action_result(answer)
+
+
+def test_the_sqlite_tracker_store_keeps_its_file_in_wal_mode(tmp_path) -> None:
+    import sqlite3
+
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from tools.rasa_server import tune_sqlite_tracker_store
+
+    assert tune_sqlite_tracker_store()
+    database = tmp_path / "conversations.db"
+    store = SQLTrackerStore(host=f"sqlite:///{database}")
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    store.engine.dispose()
+    with sqlite3.connect(database) as connection:  # WAL is kept in the file itself
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
