@@ -46,14 +46,14 @@ $(MODEL_STAMP): | $(VENV)/.installed
 train: $(MODEL_STAMP)
 
 seed: install
-	$(PY) -m actions.ops seed
+	$(PY) -m actions.ops migrate && $(PY) -m actions.ops seed
 
 # SENDER=263772000001 make run chats as that WhatsApp number ("Use this number").
 run: train seed
 	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
 
 serve: train
-	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops seed; fi
+	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops migrate && $(PY) -m actions.ops seed; fi
 	$(PY) -m tools.stack serve
 
 validate: install

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as whatsapp
@@ -116,8 +117,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
     logs = workdir / "logs"
 
+    upgrade_to_head(database_url)
     store = BookingStore(database_url)
-    store.create_schema()
     with ExitStack() as running:
         running.enter_context(graph)
         sandbox = devstack.sandbox_process(sandbox_port, env, logs)
