@@ -60,7 +60,7 @@ validate: install
 	$(RASA) data validate --fail-on-warnings
 
 test-unit: install
-	$(PY) -m pytest tests/unit tests/omari tests/actions tests/whatsapp -q
+	$(PY) -m pytest tests/unit tests/db tests/omari tests/actions tests/whatsapp -q
 
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors

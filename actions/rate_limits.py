@@ -94,7 +94,9 @@ class RedisRequestLimiter:
             socket_connect_timeout=_REDIS_CONNECT_TIMEOUT_SECONDS,
             socket_timeout=_REDIS_TIMEOUT_SECONDS,
         )
-        self._limiter = MovingWindowRateLimiter(RedisStorage(redis_url, connection_pool=self._redis.connection_pool))
+        # The limiter keeps only a weak reference to its storage: hold it here.
+        self._storage = RedisStorage(redis_url, connection_pool=self._redis.connection_pool)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._fallback = fallback if fallback is not None else DatabaseRequestLimiter()
 
     def admit(self, session: Session, sender_id: str, limits: Sequence[RequestLimit]) -> None:
