@@ -47,21 +47,21 @@ $(MODEL_STAMP): | $(VENV)/.installed
 train: $(MODEL_STAMP)
 
 seed: install
-	$(PY) -m actions.ops seed
+	$(PY) -m actions.ops migrate && $(PY) -m actions.ops seed
 
 # SENDER=263772000001 make run chats as that WhatsApp number ("Use this number").
 run: train seed
 	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
 
 serve: train
-	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops seed; fi
+	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops migrate && $(PY) -m actions.ops seed; fi
 	$(PY) -m tools.stack serve
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
 
 test-unit: install
-	$(PY) -m pytest tests/unit tests/omari tests/actions tests/whatsapp -q
+	$(PY) -m pytest tests/unit tests/db tests/omari tests/actions tests/whatsapp -q
 
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors

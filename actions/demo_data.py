@@ -22,9 +22,8 @@ def seed_demo_bookings(store: BookingStore) -> List[str]:
     """Insert the demo bookings that are missing; returns the references inserted.
 
     Idempotent: a booking already present is left exactly as it is, payments
-    made on it included.
+    made on it included. The tables must exist (`python -m actions.ops migrate`).
     """
-    store.create_schema()
     inserted = []
     for reference, customer, phone, tour, total, paid, currency, status in DEMO_BOOKINGS:
         booking = Booking(

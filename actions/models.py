@@ -173,3 +173,16 @@ class PaymentTransaction(Base):
     booking = relationship("Booking", back_populates="transactions")
 
     __table_args__ = (CheckConstraint("amount > 0", name="ck_transaction_amount_positive"),)
+
+
+def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:
+    """The status a booking earns from what has been paid on it; never a step back."""
+    if status in (BookingStatus.CANCELLED.value, BookingStatus.REFUNDED.value):
+        # Money that really moved is recorded, but it never reopens a booking
+        # the office has cancelled or refunded.
+        return status
+    if amount_paid >= total:
+        return BookingStatus.PAID.value
+    if status == BookingStatus.DEPOSIT_PAID.value or amount_paid >= (total / 2).quantize(CENT):
+        return BookingStatus.DEPOSIT_PAID.value
+    return BookingStatus.PENDING.value

@@ -4,6 +4,7 @@ Honours the same environment variables as the action server (DATABASE_URL,
 OMARI_*), so ops look at exactly the data the assistant writes.
 
 Commands:
+  migrate                            create or upgrade the database's tables (idempotent)
   seed [--reset]                     load the demo bookings (idempotent)
   booking REF [--json]               a booking with its transactions
   transactions [--status S] [--sender ID] [--booking REF] [--json]
@@ -22,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import SchemaNotCurrent, require_current_schema, upgrade_to_head
 from actions.models import TransactionStatus
 from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
@@ -64,8 +66,16 @@ def _print(payload: Any, as_json: bool) -> None:
             print("    " + "  ".join(f"{key}={value}" for key, value in nested.items()))
 
 
+def cmd_migrate(store: BookingStore, args: argparse.Namespace) -> int:
+    before, after = upgrade_to_head(load_settings().database_url)
+    if before == after:
+        print(f"booking database already at revision {after}: nothing to do")
+    else:
+        print(f"booking database migrated from revision {before or 'none (empty)'} to {after}")
+    return 0
+
+
 def cmd_seed(store: BookingStore, args: argparse.Namespace) -> int:
-    store.create_schema()
     if args.reset:
         store.delete_everything()
     inserted = seed_demo_bookings(store)
@@ -175,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m actions.ops", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
+    migrate = commands.add_parser("migrate", help="create or upgrade the tables (run before anything else)")
+    migrate.set_defaults(handler=cmd_migrate)
+
     seed = commands.add_parser("seed", help="load the demo bookings (idempotent)")
     seed.add_argument("--reset", action="store_true", help="delete all bookings and transactions first")
     seed.set_defaults(handler=cmd_seed)
@@ -213,9 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    store = BookingStore(load_settings().database_url)
+    database_url = load_settings().database_url
+    if args.handler is not cmd_migrate:
+        try:
+            require_current_schema(database_url)
+        except SchemaNotCurrent as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    store = BookingStore(database_url)
     try:
-        store.create_schema()
         return args.handler(store, args)
     finally:
         store.dispose()

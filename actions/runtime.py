@@ -13,8 +13,10 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
+from actions.migrations import SchemaNotCurrent, require_current_schema
 from actions.omari import OmariClient
 from actions.payments import PaymentService
+from actions.rate_limits import request_limiter
 from actions.settings import Settings, load_settings
 from actions.store import BookingStore
 
@@ -36,10 +38,20 @@ def _executor() -> ThreadPoolExecutor:
 
 @functools.lru_cache(maxsize=1)
 def payment_service() -> PaymentService:
-    """Built on first use, not at import, so importing actions never touches the DB."""
+    """Built on first use, not at import, so importing actions never touches the DB.
+
+    The action server never migrates the database (several instances starting
+    together would race): on an old schema this raises SchemaNotCurrent, and
+    since a failed call is not cached, the next turn checks again, so the
+    server works as soon as someone has run `python -m actions.ops migrate`.
+    """
     config = settings()
-    store = BookingStore(config.database_url, pool_size=config.payment_workers)
-    store.create_schema()
+    require_current_schema(config.database_url)
+    store = BookingStore(
+        config.database_url,
+        pool_size=config.payment_workers,
+        request_limiter=request_limiter(config.rate_limit_redis_url),
+    )
     logger.info("payment service ready: %r", config)
     return PaymentService(store, OmariClient.from_settings(config))
 
@@ -63,6 +75,10 @@ async def call_payments(method: str, *args, **kwargs):
     try:
         service = await run_blocking(payment_service)
         return await run_blocking(getattr(service, method), *args, **kwargs)
+    except SchemaNotCurrent as error:
+        # An operator's mistake, not a bug: one clear line, no traceback.
+        logger.error("payment service unavailable: %s", error)
+        raise ServiceFailure(method) from error
     except Exception as error:  # noqa: BLE001 - anything at all must become a polite reply
         logger.exception("payment service call %s failed", method)
         raise ServiceFailure(method) from error

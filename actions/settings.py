@@ -53,11 +53,15 @@ class Settings:
     # this many customers can wait on O'mari at once before others queue; the
     # database pool is sized to match so a thread never waits for a connection.
     payment_workers: int = 16
+    # Empty: count OTP requests in the database. A redis:// URL: count them in
+    # Redis (actions/rate_limits.py), shared by every action-server instance.
+    rate_limit_redis_url: str = ""
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
             f"Settings(omari_api_base_url={self.omari_api_base_url!r}, "
-            f"uses_sandbox={self.uses_sandbox}, database_url={_redact_url(self.database_url)!r})"
+            f"uses_sandbox={self.uses_sandbox}, database_url={_redact_url(self.database_url)!r}, "
+            f"otp_request_limits_in={'redis' if self.rate_limit_redis_url else 'database'})"
         )
 
 
@@ -97,6 +101,13 @@ def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _redis_url(environ: Mapping[str, str], name: str) -> str:
+    raw = environ.get(name, "").strip()
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"{name} must be a redis://, rediss:// or unix:// URL, got {_redact_url(raw)!r}")
+    return raw
+
+
 def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read the settings from ``environ`` (the process environment by default)."""
     env = os.environ if environ is None else environ
@@ -121,4 +132,5 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         otp_requests_per_day=_int(env, "OTP_REQUEST_DAILY_LIMIT", 10),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
+        rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
     )

@@ -19,47 +19,29 @@ from typing import Iterator, List, Optional, Sequence, Tuple
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.abuse_limits import RequestLimit, RequestLimitReached
+from actions.abuse_limits import RequestLimit
 from actions.database import make_engine
-from actions.models import (
-    CENT,
-    OPEN_TRANSACTION_STATUSES,
-    Base,
-    Booking,
-    BookingStatus,
-    PaymentTransaction,
-    TransactionStatus,
-    utc_now,
-)
-from actions.schema_upgrades import upgrade_schema
+from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
+from actions.models import booking_status_after_payment
+from actions.rate_limits import DatabaseRequestLimiter, OtpRequestLimiter
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
 
+__all__ = ["BookingStore", "booking_status_after_payment"]
+
 logger = logging.getLogger(__name__)
-
-
-def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:
-    """The status a booking earns from what has been paid on it; never a step back."""
-    if status in (BookingStatus.CANCELLED.value, BookingStatus.REFUNDED.value):
-        # Money that really moved is recorded, but it never reopens a booking
-        # the office has cancelled or refunded.
-        return status
-    if amount_paid >= total:
-        return BookingStatus.PAID.value
-    if status == BookingStatus.DEPOSIT_PAID.value or amount_paid >= (total / 2).quantize(CENT):
-        return BookingStatus.DEPOSIT_PAID.value
-    return BookingStatus.PENDING.value
 
 
 class BookingStore:
     """Bookings and payment transactions, one short session per call."""
 
-    def __init__(self, database_url: str, pool_size: int = 16) -> None:
+    def __init__(
+        self, database_url: str, pool_size: int = 16, request_limiter: Optional[OtpRequestLimiter] = None
+    ) -> None:
+        """No connection is opened and no table created here: `ops migrate` owns the schema."""
         self._engine = make_engine(database_url, pool_size)
         self._sessions = sessionmaker(bind=self._engine, expire_on_commit=False, future=True)
-
-    def create_schema(self) -> None:
-        Base.metadata.create_all(self._engine)
-        upgrade_schema(self._engine)
+        # Where OTP requests are counted (actions/rate_limits.py): the database unless Redis is configured.
+        self._request_limiter = request_limiter or DatabaseRequestLimiter()
 
     def dispose(self) -> None:
         self._engine.dispose()
@@ -125,9 +107,9 @@ class BookingStore:
     ) -> TransactionSnapshot:
         """Write a new transaction, unless it would break one of the sender's ``limits``.
 
-        The row is inserted first and the sender's rows counted after, in the
-        same database transaction: on SQLite the insert takes the write lock,
-        so two racing requests are counted one after the other, and a refusal
+        The request limiter decides in the same database transaction, after
+        the row is inserted (on SQLite that takes the write lock, so racing
+        requests are counted one after the other); a refusal
         (RequestLimitReached) rolls the row back, leaving the database as it was.
         """
         with self._session() as session:
@@ -146,17 +128,7 @@ class BookingStore:
             )
             session.add(transaction)
             session.flush()
-            for limit in limits:
-                recent = session.execute(
-                    select(func.count())
-                    .select_from(PaymentTransaction)
-                    .where(
-                        PaymentTransaction.sender_id == sender_id,
-                        PaymentTransaction.created_at >= utc_now() - limit.window,
-                    )
-                ).scalar_one()
-                if recent > limit.count:
-                    raise RequestLimitReached(limit)
+            self._request_limiter.admit(session, sender_id, limits)
             return TransactionSnapshot.of(transaction)
 
     def latest_transaction(self, sender_id: str) -> Optional[TransactionSnapshot]:

@@ -43,8 +43,7 @@ def bench_customers(count: int, prefix: str, first: int = 1) -> List[Customer]:
 
 
 def seed_bookings(store: BookingStore, customers: Sequence[Customer]) -> None:
-    """One unpaid USD booking per customer."""
-    store.create_schema()
+    """One unpaid USD booking per customer (the tables must exist: actions.migrations.upgrade_to_head)."""
     for customer in customers:
         store.add_booking(Booking(
             reference=customer.booking_reference, lookup_key=booking_reference_key(customer.booking_reference),

@@ -40,6 +40,7 @@ from typing import Any, Dict, List, Optional
 import psutil
 import requests
 
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from bench import load
 from bench.report import evaluate, markdown, render
@@ -225,6 +226,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
                 "rasa_ready_s": round(running.ready_seconds["rasa"], 1),
                 "rasa_first_answer_s": round(measure_first_answer(running), 1),
             }
+            upgrade_to_head(running.database_url)
             store = BookingStore(running.database_url)
             load.seed_bookings(store, single + ten + fifty)
             print("measuring one customer at a time…", flush=True)

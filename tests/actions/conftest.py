@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from omari_sandbox import start_sandbox
 
@@ -40,6 +41,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BookingSt
     monkeypatch.delenv("OMARI_MERCHANT_KEY", raising=False)
     runtime.settings.cache_clear()
     runtime.payment_service.cache_clear()
+    upgrade_to_head(database_url)
     booking_store = BookingStore(database_url)
     seed_demo_bookings(booking_store)
     try:

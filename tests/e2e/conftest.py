@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as whatsapp
@@ -128,8 +129,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     logs = workdir / "logs"
 
+    upgrade_to_head(database_url)
     store = BookingStore(database_url)
-    store.create_schema()
     with ExitStack() as running:
         running.enter_context(graph)
         sandbox = devstack.sandbox_process(sandbox_port, env, logs)

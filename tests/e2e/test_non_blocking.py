@@ -18,6 +18,7 @@ from typing import Iterator, List
 import pytest
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from tests.e2e.conftest import REPO, Chat, Stack, booking_state
 from tools.loopback import loopback_stack
@@ -37,6 +38,7 @@ def slow_omari_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack
     overrides = {"OMARI_READ_TIMEOUT": READ_TIMEOUT, "OMARI_CONNECT_TIMEOUT": "2",
                  "SANDBOX_SLOW_SECONDS": SLOW_SECONDS, "SANDBOX_OTP": OTP}
     with loopback_stack(workdir, str(REPO / "models"), overrides) as running:
+        upgrade_to_head(running.database_url)
         store = BookingStore(running.database_url)
         seed_demo_bookings(store)
         actions = running.services["actions"]

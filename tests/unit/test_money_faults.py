@@ -1,7 +1,8 @@
 """Every dollar once: fault injection over real HTTP against the sandbox, and races.
 
-The payment service runs against a real SQLite database and the sandbox on a
-loopback port. The sandbox's ledger (``/__sandbox/transactions``) is the
+The payment service runs against a real SQLite database (the races also
+against PostgreSQL, each thread group with its own BookingStore as separate
+action servers have) and the sandbox on a loopback port. The sandbox's ledger (``/__sandbox/transactions``) is the
 wallet's side of the truth: each test checks that what the booking shows
 matches what left the wallet, exactly once.
 """
@@ -28,6 +29,7 @@ from actions.omari import OmariClient
 from actions.payments import PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
 from actions.store import BookingStore
 from omari_sandbox import start_sandbox
+from tests.databases import BACKENDS, migrated_database_url
 
 OTP = "123456"
 KEY = "sandbox-merchant-key"
@@ -39,16 +41,28 @@ LIMITS = (RequestLimit(3, timedelta(minutes=15), "15 minutes"), RequestLimit(10,
 class World:
     """The service, its database and the sandbox, with the checks every test needs."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, database_url: str) -> None:
         self.sandbox = start_sandbox(port=0, otp=OTP, slow_seconds=1.5)
-        self.database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+        self.database_url = database_url
         self.store = BookingStore(self.database_url)
         seed_demo_bookings(self.store)
         self.service = self.new_service()
+        self._servers: List[BookingStore] = []
 
-    def new_service(self, base_url: str = "") -> PaymentService:
+    def new_service(self, base_url: str = "", store: BookingStore = None) -> PaymentService:
         client = OmariClient(base_url or self.sandbox.base_url, KEY, connect_timeout=1, read_timeout=0.5)
-        return PaymentService(self.store, client, PaymentPolicy(request_limits=LIMITS))
+        return PaymentService(store or self.store, client, PaymentPolicy(request_limits=LIMITS))
+
+    def action_servers(self, count: int) -> List[BookingStore]:
+        """``count`` stores with their own engines and pools, as separate action servers have."""
+        servers = [BookingStore(self.database_url, pool_size=5) for _ in range(count)]
+        self._servers += servers
+        return servers
+
+    def close(self) -> None:
+        for store in self._servers + [self.store]:
+            store.dispose()
+        self.sandbox.stop()
 
     def start(self, msisdn: str = "263772123456", sender: str = "s1", amount: str = "50.00",
               service: PaymentService = None):
@@ -86,16 +100,20 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    built = World(tmp_path)
+def world(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """SQLite unless a test is parametrised (indirectly) with another back-end."""
+    backend = getattr(request, "param", "sqlite")
+    built = World(migrated_database_url(request, backend, tmp_path))
     monkeypatch.setenv("DATABASE_URL", built.database_url)
     monkeypatch.setenv("OMARI_API_BASE_URL", built.sandbox.base_url)
     monkeypatch.delenv("OMARI_MERCHANT_KEY", raising=False)
     try:
         yield built
     finally:
-        built.store.dispose()
-        built.sandbox.stop()
+        built.close()
+
+
+on_every_backend = pytest.mark.parametrize("world", BACKENDS, indirect=True)
 
 
 # -- every predictable number, and the fault modes -------------------------------------
@@ -166,13 +184,16 @@ def test_timed_out_debit_is_credited_once_by_conversation_or_reconcile_never_bot
 
 # -- concurrency: 20 at once, one credit ---------------------------------------------------
 
+@on_every_backend
 def test_twenty_threads_submitting_the_same_otp_credit_once(world) -> None:
     reference = world.start().transaction.reference
     barrier = threading.Barrier(20)
+    servers = world.action_servers(4)  # five threads on each of four action servers
 
-    def submit(_: int) -> SubmitOutcome:
+    def submit(thread: int) -> SubmitOutcome:
+        service = world.new_service(store=servers[thread % 4])
         barrier.wait()
-        return world.new_service().submit_otp(reference, OTP).outcome
+        return service.submit_otp(reference, OTP).outcome
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         outcomes = list(pool.map(submit, range(20)))
@@ -184,14 +205,17 @@ def test_twenty_threads_submitting_the_same_otp_credit_once(world) -> None:
     world.assert_booking_matches_wallet()
 
 
+@on_every_backend
 def test_twenty_threads_reconciling_one_pending_payment_credit_once(world) -> None:
     reference = world.start(msisdn="263770000008").transaction.reference
     assert world.service.submit_otp(reference, OTP).outcome is SubmitOutcome.PENDING
     barrier = threading.Barrier(20)
+    servers = world.action_servers(4)
 
-    def reconcile(_: int) -> SubmitOutcome:
+    def reconcile(thread: int) -> SubmitOutcome:
+        service = world.new_service(store=servers[thread % 4])
         barrier.wait()
-        return world.new_service().reconcile(reference).outcome
+        return service.reconcile(reference).outcome
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         outcomes = list(pool.map(reconcile, range(20)))
@@ -281,13 +305,24 @@ def test_ten_otp_requests_per_day(world) -> None:
     assert len(world.wallet()) == 10
 
 
+@on_every_backend
 def test_racing_requests_never_exceed_the_limit(world) -> None:
+    """On PostgreSQL (READ COMMITTED) only the per-sender advisory lock keeps this at 3."""
+    servers = world.action_servers(8)
+    barrier = threading.Barrier(8)
+
+    def request(thread: int) -> StartOutcome:
+        service = world.new_service(store=servers[thread])
+        barrier.wait()
+        return service.start_payment(sender_id="racer", booking_lookup_key=SLYKER_KEY, amount=Decimal("5.00"),
+                                     customer_channel="ecocash", msisdn="263772123456").outcome
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        outcomes = list(pool.map(lambda _: world.new_service().start_payment(
-            sender_id="racer", booking_lookup_key=SLYKER_KEY, amount=Decimal("5.00"),
-            customer_channel="ecocash", msisdn="263772123456").outcome, range(8)))
+        outcomes = list(pool.map(request, range(8)))
     assert outcomes.count(StartOutcome.OTP_SENT) == 3
+    assert outcomes.count(StartOutcome.LIMIT_REACHED) == 5
     assert len(world.wallet()) == 3
+    assert len(world.store.list_transactions(sender_id="racer")) == 3
 
 
 # -- the ledger's guarantees ---------------------------------------------------------------

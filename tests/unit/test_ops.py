@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from actions import ops
+from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 
 
@@ -12,6 +13,7 @@ from actions.store import BookingStore
 def database(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'ops.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
+    upgrade_to_head(url)
     return url
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.models import PaymentTransaction
 from actions.omari import OmariClient
 from actions.parsing import AmountChoice, AmountShare
@@ -30,7 +31,9 @@ SLYKER_KEY = "BKSLYKERTECH20251023"
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Tuple[PaymentService, BookingStore, object]]:
     sandbox = start_sandbox(port=0, otp=OTP, slow_seconds=1.5)
-    store = BookingStore(f"sqlite:///{tmp_path / 'bookings.db'}")
+    database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+    upgrade_to_head(database_url)
+    store = BookingStore(database_url)
     seed_demo_bookings(store)
     client = OmariClient(sandbox.base_url, "sandbox-merchant-key", connect_timeout=1, read_timeout=0.5)
     try:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from actions.demo_data import seed_demo_bookings
+from actions.migrations import upgrade_to_head
 from actions.omari import OmariClient
 from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
 from actions.store import BookingStore
@@ -16,6 +17,7 @@ from tools.stack import PeriodicReconciler, base_env
 def test_serve_settles_a_pending_payment_on_its_own(tmp_path: Path) -> None:
     sandbox = start_sandbox(port=0, otp="123456")
     database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+    upgrade_to_head(database_url)
     store = BookingStore(database_url)
     seed_demo_bookings(store)
     service = PaymentService(store, OmariClient(sandbox.base_url, "sandbox-merchant-key", 1, 5), PaymentPolicy())

@@ -71,3 +71,22 @@ def test_limit_windows_are_named_the_way_a_customer_reads_them(minutes: int, wor
     from actions.abuse_limits import describe_minutes
 
     assert describe_minutes(minutes) == words
+
+
+def test_otp_request_limits_count_in_the_database_unless_a_redis_url_is_set() -> None:
+    from actions.rate_limits import DatabaseRequestLimiter, RedisRequestLimiter, request_limiter
+
+    assert load_settings({}).rate_limit_redis_url == ""
+    assert isinstance(request_limiter(""), DatabaseRequestLimiter)
+    configured = load_settings({"RATE_LIMIT_REDIS_URL": " redis://:pw-not-logged@cache:6379/2 "})
+    assert configured.rate_limit_redis_url == "redis://:pw-not-logged@cache:6379/2"
+    assert "pw-not-logged" not in repr(configured) and "redis" in repr(configured)
+    limiter = request_limiter(configured.rate_limit_redis_url)  # connects lazily: no Redis needed here
+    assert isinstance(limiter, RedisRequestLimiter)
+    limiter.close()
+
+
+def test_a_rate_limit_url_that_is_not_redis_is_refused_without_echoing_its_password() -> None:
+    with pytest.raises(ValueError, match="RATE_LIMIT_REDIS_URL") as refused:
+        load_settings({"RATE_LIMIT_REDIS_URL": "http://user:s3cret@cache:6379"})
+    assert "s3cret" not in str(refused.value)
