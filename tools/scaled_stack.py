@@ -36,7 +36,6 @@ INSTANCES = 2
 LOCK_STORE_REDIS_DB = 1
 DEDUP_REDIS_DB = 2
 RATE_LIMIT_REDIS_DB = 3
-MIGRATE = ["seed"]  # TEMPORARY until merge: ["migrate"]
 
 
 def nginx_config(rasa_ports: List[int], action_ports: List[int], rasa_balancer_port: int,
@@ -175,7 +174,7 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
         )
         running.callback(topology.stop)
         # Once, before any action server starts, as a deploy runs it.
-        subprocess.run([sys.executable, "-m", "actions.ops", *MIGRATE], cwd=REPO, env=action_env, check=True,
+        subprocess.run([sys.executable, "-m", "actions.ops", "migrate"], cwd=REPO, env=action_env, check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
 
         sandbox = devstack.sandbox_process(sandbox_port, common, topology.log_dir)

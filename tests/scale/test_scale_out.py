@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import List
 
 import psutil
+import redis
 import requests
 
 from bench import load
@@ -102,6 +103,21 @@ def test_a_rasa_instance_killed_mid_conversation_the_other_finishes_it(scaled: S
     assert {f"127.0.0.1:{port}" for port in scaled.rasa_ports} <= served_by
     assert_credited_exactly_once(scaled, store, [customer])
     assert_whole_conversation_on_every_instance(scaled, customer)
+
+
+def test_the_otp_request_limit_holds_across_both_instances_counted_in_redis(scaled: ScaledStack, store) -> None:
+    [customer] = new_customers(store, 1)
+    opening = f"pay 10 usd for {customer.booking_reference} with ecocash from {customer.msisdn}"
+    with requests.Session() as http:
+        for attempt in range(3):  # each straight to O'mari's OTP, then walked away from
+            assert "otp" in load.say(http, scaled.rasa_urls[attempt % 2], customer.sender, opening)[1]
+            load.say(http, scaled.rasa_urls[(attempt + 1) % 2], customer.sender, "cancel")
+        refused = load.say(http, scaled.rasa_urls[1], customer.sender, opening)[1]
+    assert "only send 3 otps per 15 minutes" in refused and "nothing was charged" in refused
+    assert len(store.list_transactions(booking_reference=customer.booking_reference)) == 3
+    # Counted in Redis (RATE_LIMIT_REDIS_URL), which every action server shares.
+    limits_db = redis.Redis.from_url(scaled.action_env["RATE_LIMIT_REDIS_URL"])
+    assert any(customer.sender in key.decode() for key in limits_db.keys("*"))
 
 
 def _in_flight_requests(scaled: ScaledStack, index: int) -> int:
