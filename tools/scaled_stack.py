@@ -85,13 +85,15 @@ class ScaledStack:
     def log_dir(self) -> Path:
         return self.workdir / "logs"
 
-    def start_rasa(self, index: int, timeout: float = 300) -> None:
-        service = devstack.rasa_server_process(
+    def spawn_rasa(self, index: int) -> devstack.Service:
+        self.rasa[index] = devstack.rasa_server_process(
             self.rasa_ports[index], REPO / "endpoints.yml", self.rasa_env, self.log_dir / f"rasa-{index}",
             model=self.model,
         )
-        self.rasa[index] = service
-        devstack.wait_until_healthy(service, f"{self.rasa_urls[index]}/status", timeout)
+        return self.rasa[index]
+
+    def start_rasa(self, index: int, timeout: float = 300) -> None:
+        devstack.wait_until_healthy(self.spawn_rasa(index), f"{self.rasa_urls[index]}/status", timeout)
 
     def start_actions(self, index: int, timeout: float = 60) -> None:
         service = devstack.action_server_process(
@@ -119,7 +121,8 @@ class ScaledStack:
 
     def stop(self) -> None:
         for service in [*self.rasa, *self.actions]:
-            service.stop()
+            if service is not None:  # None: start-up failed before it was spawned
+                service.stop()
 
 
 def _redis_parts(redis_url: str) -> Dict[str, str]:
@@ -187,11 +190,8 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
         running.enter_context(local_servers.nginx_server(
             topology.log_dir / "nginx", config, f"{topology.balancer_url}/balancer-health"))
         # Both Rasa instances load their model at the same time, as a deploy would start them.
-        topology.rasa = [
-            devstack.rasa_server_process(port, REPO / "endpoints.yml", rasa_env, topology.log_dir / f"rasa-{n}",
-                                         model=model)
-            for n, port in enumerate(rasa_ports)
-        ]
+        for index in range(INSTANCES):
+            topology.spawn_rasa(index)
         for index, service in enumerate(topology.rasa):
             devstack.wait_until_healthy(service, f"{topology.rasa_urls[index]}/status", 300)
         yield topology
