@@ -8,7 +8,6 @@ The processes are started by tools.stack exactly as `make serve` starts them.
 """
 from __future__ import annotations
 
-import socket
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -17,19 +16,13 @@ from typing import Dict, Iterator, Mapping, Optional
 
 from actions.settings import SANDBOX_BASE_PATH
 from tools import stack as devstack
+from tools.local_servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
 # The sandbox and the action server agree on this key; it opens nothing but
 # the loopback sandbox of this one stack.
 LOOPBACK_MERCHANT_KEY = "loopback-merchant-key"
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (the OS picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -28,6 +27,7 @@ from actions.store import BookingStore
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as whatsapp
 from tools import stack as devstack
+from tools.local_servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 # The client gives up on O'mari after this long; the sandbox's slow number
@@ -37,12 +37,6 @@ SLOW_SECONDS = "4"
 # Distinctive values, so a test can search every log for them.
 SANDBOX_OTP = "482913"
 MERCHANT_KEY = "e2e-merchant-key-Zq81"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
