@@ -143,7 +143,7 @@ def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DI
 def rasa_server_process(
     port: int, endpoints: Path, env: Dict[str, str], log_dir: Path = LOG_DIR, model: str = "models"
 ) -> Service:
-    # tools.rasa_server is `rasa run` with its action-answer check made cheap.
+    # tools.rasa_server is `rasa run` with the defaults and speed-ups of tools/rasa_speedups.py.
     argv = [
         str(VENV_BIN / "python"), "-m", "tools.rasa_server", "run", "--enable-api",
         "--port", str(port), "--interface", "127.0.0.1", "--model", model,

@@ -42,7 +42,7 @@ def _rankings(messages: List[str]) -> Dict[str, Any]:
 def test_the_eagerly_built_model_predicts_exactly_like_rasas_own_load() -> None:
     if not any((REPO / "models").glob("*.tar.gz")):
         pytest.fail("no trained model in models/: run `make train` (make test does it)")
-    from tools.rasa_server import build_model_weights_eagerly
+    from tools.rasa_speedups import build_model_weights_eagerly
 
     messages = _story_messages()
     assert len(messages) > 20
