@@ -7,6 +7,7 @@ step of the payment counts as an error, as does any HTTP failure.
 """
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -84,18 +85,30 @@ def say(http: requests.Session, rasa_url: str, sender: str, message: str, timeou
 
 
 RasaUrls = Union[str, Sequence[str]]
+# Seconds a customer takes to read a reply and type the next message: (shortest, longest).
+Pause = Tuple[float, float]
+# Quicker than people are: reading a reply, typing a booking reference or
+# waiting for the OTP's SMS each take longer than 3 s.
+HUMAN_PAUSE_SECONDS: Pause = (1.0, 3.0)
 
 
-def pay(rasa_urls: RasaUrls, customer: Customer, otp: str, script: Optional[List[Tuple[str, str]]] = None) -> TurnLog:
+def pay(rasa_urls: RasaUrls, customer: Customer, otp: str, script: Optional[List[Tuple[str, str]]] = None,
+        pause: Optional[Pause] = None) -> TurnLog:
     """Run one customer's whole payment (or ``script``); never raises.
 
     With several Rasa URLs the turns go to each in turn, as a load balancer
     may send them (tests/scale/ proves any instance can take any turn).
+    With ``pause`` the customer waits a random time in that range before each
+    message after the first, as a person reading and typing does (the same
+    times on every run: the random generator is seeded with the sender id).
     """
     urls = [rasa_urls] if isinstance(rasa_urls, str) else list(rasa_urls)
     log = TurnLog()
+    pauses = random.Random(customer.sender)
     with requests.Session() as http:
         for turn, (message, expected) in enumerate(script or payment_script(customer, otp)):
+            if pause and turn:
+                time.sleep(pauses.uniform(*pause))
             try:
                 elapsed, text = say(http, urls[turn % len(urls)], customer.sender, message)
             except requests.RequestException as error:
@@ -121,11 +134,16 @@ class LoadResult:
         return self.turns / self.seconds if self.seconds else 0.0
 
 
-def pay_concurrently(rasa_urls: RasaUrls, customers: Sequence[Customer], otp: str) -> LoadResult:
-    """All ``customers`` pay at once, one thread each; wall time covers the slowest."""
+def pay_concurrently(rasa_urls: RasaUrls, customers: Sequence[Customer], otp: str,
+                     pause: Optional[Pause] = None) -> LoadResult:
+    """All ``customers`` pay at once, one thread each; wall time covers the slowest.
+
+    Without ``pause`` each customer sends the next message the moment the
+    reply arrives: the assistant is saturated and the turns queue.
+    """
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(customers)) as pool:
-        logs = list(pool.map(lambda customer: pay(rasa_urls, customer, otp), customers))
+        logs = list(pool.map(lambda customer: pay(rasa_urls, customer, otp, pause=pause), customers))
     seconds = time.perf_counter() - started
     latencies = [latency for log in logs for latency in log.latencies]
     return LoadResult(len(customers), len(latencies), seconds, latencies,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from bench.load import HUMAN_PAUSE_SECONDS
+
+PAUSED = f"pausing {HUMAN_PAUSE_SECONDS[0]:g}-{HUMAN_PAUSE_SECONDS[1]:g} s"
+
 # (label, how to read the figure from results, limit, unit). A figure must be <= its limit.
 Target = Tuple[str, Callable[[Dict[str, Any]], Optional[float]], float, str]
 
@@ -34,7 +38,10 @@ TARGETS: List[Target] = [
     ("single customer p95 per turn", _get("single_customer", "webhook_ms", "p95"), 250, "ms"),
     ("50 concurrent: errors", _get("concurrent_50", "errors"), 0, ""),
     ("50 concurrent: bookings not credited exactly once", _get("concurrent_50", "credit_problems"), 0, ""),
-    ("50 concurrent p95 per turn", _get("concurrent_50", "latency_ms", "p95"), 1000, "ms"),
+    ("50 concurrent p95 per turn, no pause (saturated)", _get("concurrent_50", "latency_ms", "p95"), 1000, "ms"),
+    (f"50 concurrent {PAUSED}: errors", _get("concurrent_50_paced", "errors"), 0, ""),
+    (f"50 concurrent {PAUSED}: not credited exactly once", _get("concurrent_50_paced", "credit_problems"), 0, ""),
+    (f"50 concurrent {PAUSED}: p95 per turn", _get("concurrent_50_paced", "latency_ms", "p95"), 1000, "ms"),
     ("50 concurrent, 2 Rasa + 2 action servers: errors", _get("concurrent_50_scaled", "errors"), 0, ""),
     ("50 concurrent, 2 Rasa + 2 action servers: p95", _get("concurrent_50_scaled", "latency_ms", "p95"), 1000, "ms"),
     ("slow O'mari call: p95 of 10 others / without it", _slow_ratio, 1.2, "x"),
@@ -77,7 +84,8 @@ def render(results: Dict[str, Any]) -> str:
                   f"  /model/parse (same text)     {_fmt(nlu['p50']):>8} {_fmt(nlu['p95']):>8} {_fmt(nlu['p99']):>8} ms",
                   f"  webhook / parse at p50: {_fmt(single.get('p50_ratio'), 'x')}"]
     lines += ["", "concurrent customers   turns/s      p50      p95      p99  errors  credited once"]
-    for key, label in (("concurrent_10", "10"), ("concurrent_50", "50"), ("slow_call", "10 + slow call"),
+    for key, label in (("concurrent_10", "10"), ("concurrent_50", "50"), ("concurrent_50_paced", "50, " + PAUSED),
+                       ("slow_call", "10 + slow call"),
                        ("concurrent_50_scaled", "50, 2+2 instances")):
         run = results.get(key)
         if not run or "latency_ms" not in run:
@@ -110,7 +118,7 @@ def render(results: Dict[str, Any]) -> str:
     scaled = results.get("concurrent_50_scaled") or {}
     if scaled.get("skipped"):
         lines.append(f"  50, 2+2 instances: not measured ({scaled['skipped']})")
-    errors = [e for key in ("concurrent_10", "concurrent_50", "slow_call", "concurrent_50_scaled") for e in (results.get(key) or {}).get("error_samples", [])]
+    errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call", "concurrent_50_scaled") for e in (results.get(key) or {}).get("error_samples", [])]
     if errors:
         lines += ["", "first errors:"] + [f"  {error}" for error in errors[:10]]
     return "\n".join(lines)

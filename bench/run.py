@@ -9,7 +9,11 @@ ports with a fresh database of bench bookings (tools/loopback.py), then:
 2. one customer at a time paying end to end: per-turn latency through the REST
    channel beside /model/parse of the same messages (the form/action overhead);
 3. 10, then 50 customers paying at once: turns/s, latency, errors, and that every
-   booking was credited exactly once (database and the sandbox's debit counts);
+   booking was credited exactly once (database and the sandbox's debit counts).
+   These customers answer the instant a reply arrives, so the assistant is
+   saturated and the figures measure its capacity; then 50 again, each
+   pausing 1-3 s before every message (a very quick person: reading the
+   reply, typing a reference, waiting for the OTP SMS all take longer);
 4. 10 customers paying while another's O'mari call hangs (the sandbox's timeout number),
    in alternating rounds with 10 paying without it (medians of each p95);
 5. resident memory of Rasa and the action server after all that;
@@ -102,10 +106,14 @@ def summarise(result: load.LoadResult, problems: List[str]) -> Dict[str, Any]:
             "error_samples": (result.errors + problems)[:5]}
 
 
-def measure_concurrent(running: LoopbackStack, store: BookingStore, customers: List[load.Customer]) -> Dict[str, Any]:
-    result = load.pay_concurrently(running.rasa_url, customers, OTP)
+def measure_concurrent(running: LoopbackStack, store: BookingStore, customers: List[load.Customer],
+                       pause: Optional[load.Pause] = None) -> Dict[str, Any]:
+    result = load.pay_concurrently(running.rasa_url, customers, OTP, pause)
     problems = load.credited_exactly_once(store, _sandbox_transactions(running), customers)
-    return summarise(result, problems)
+    summary = summarise(result, problems)
+    if pause:
+        summary["pause_s"] = list(pause)
+    return summary
 
 
 def _sandbox_transactions(running: Any) -> List[dict]:
@@ -216,6 +224,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     single = load.bench_customers(args.single + 1, "single", first=1)
     ten = load.bench_customers(10, "ten", first=1001)
     fifty = load.bench_customers(50, "fifty", first=2001)
+    fifty_paced = load.bench_customers(50, "paced", first=3001)
     overrides = {"OMARI_READ_TIMEOUT": READ_TIMEOUT_SECONDS, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS,
                  "SANDBOX_OTP": OTP}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
@@ -228,13 +237,16 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             }
             upgrade_to_head(running.database_url)
             store = BookingStore(running.database_url)
-            load.seed_bookings(store, single + ten + fifty)
+            load.seed_bookings(store, single + ten + fifty + fifty_paced)
             print("measuring one customer at a time…", flush=True)
             results["single_customer"] = measure_single(running, single)
             print("10 customers at once…", flush=True)
             results["concurrent_10"] = measure_concurrent(running, store, ten)
             print("50 customers at once…", flush=True)
             results["concurrent_50"] = measure_concurrent(running, store, fifty)
+            print(f"50 customers at once, pausing {load.HUMAN_PAUSE_SECONDS[0]:g}-{load.HUMAN_PAUSE_SECONDS[1]:g} s "
+                  "before each message…", flush=True)
+            results["concurrent_50_paced"] = measure_concurrent(running, store, fifty_paced, load.HUMAN_PAUSE_SECONDS)
             print(f"10 customers with and without one O'mari call hanging ({READ_TIMEOUT_SECONDS} s timeout), "
                   f"{args.slow_rounds} rounds each…", flush=True)
             results["slow_call"] = compare_slow_call(running, store, args.slow_rounds)

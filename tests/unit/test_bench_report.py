@@ -1,6 +1,9 @@
 """`make bench`'s arithmetic: percentiles and the target verdicts it prints."""
+import pytest
+
+from bench import load
 from bench.load import bench_customers, payment_script, percentiles_ms
-from bench.report import evaluate, markdown, render
+from bench.report import PAUSED, evaluate, markdown, render
 
 
 def test_percentiles_are_in_milliseconds_and_ordered() -> None:
@@ -25,6 +28,8 @@ def _results(**overrides):
                           "errors": 0, "credit_problems": 0},
         "concurrent_50": {"latency_ms": {"p50": 300.0, "p95": 900.0, "p99": 1200.0}, "turns_per_second": 20.0,
                           "errors": 2, "credit_problems": 0},
+        "concurrent_50_paced": {"latency_ms": {"p50": 200.0, "p95": 1100.0, "p99": 1300.0},
+                                "turns_per_second": 15.0, "errors": 0, "credit_problems": 0, "pause_s": [1.0, 3.0]},
         "slow_call": {"latency_ms": {"p50": 100.0, "p95": 550.0, "p99": 700.0}, "p95_ms": 550.0,
                       "turns_per_second": 19.0, "errors": 0, "credit_problems": 0},
         "cold_start": {"rasa_ready_s": 12.0, "actions_ready_s": 0.5},
@@ -38,7 +43,9 @@ def test_each_target_is_judged_against_its_limit() -> None:
     assert verdicts["single customer p50 per turn"]["met"] is True
     assert verdicts["single customer p95 per turn"]["met"] is False
     assert verdicts["50 concurrent: errors"]["met"] is False
-    assert verdicts["50 concurrent p95 per turn"]["met"] is True
+    assert verdicts["50 concurrent p95 per turn, no pause (saturated)"]["met"] is True
+    assert verdicts[f"50 concurrent {PAUSED}: p95 per turn"]["met"] is False
+    assert verdicts[f"50 concurrent {PAUSED}: errors"]["met"] is True
     ratio = verdicts["slow O'mari call: p95 of 10 others / without it"]
     assert ratio["value"] == 1.1 and ratio["met"] is True
     assert verdicts["full training (rasa train --force)"]["met"] is None  # --skip-train
@@ -71,3 +78,28 @@ def test_alternating_rounds_compare_the_slow_call_with_their_own_baseline() -> N
     ratio = {v["target"]: v for v in results["targets"]}["slow O'mari call: p95 of 10 others / without it"]
     assert ratio["value"] == 1.3 and ratio["met"] is False
     assert "median 300" in render(results)
+
+
+def test_a_pausing_customer_waits_before_every_message_but_the_first(monkeypatch) -> None:
+    waits, sent = [], []
+    monkeypatch.setattr(load.time, "sleep", waits.append)
+    customer = bench_customers(1, "paced", first=3001)[0]
+    script = payment_script(customer, "111111")
+    replies = iter(expected for _, expected in script)
+    monkeypatch.setattr(load, "say", lambda http, url, sender, message: sent.append(message) or (0.01, next(replies)))
+    log = load.pay("http://rasa", customer, "111111", pause=(1.0, 3.0))
+    assert log.errors == [] and sent == [message for message, _ in script]
+    assert len(waits) == len(script) - 1 and all(1.0 <= wait <= 3.0 for wait in waits)
+    replies = iter(expected for _, expected in script)
+    again = []
+    monkeypatch.setattr(load.time, "sleep", again.append)
+    load.pay("http://rasa", customer, "111111", pause=(1.0, 3.0))
+    assert again == waits  # the same customer pauses the same way on every run
+
+
+def test_a_customer_without_a_pause_never_waits(monkeypatch) -> None:
+    monkeypatch.setattr(load.time, "sleep", lambda seconds: pytest.fail("slept"))
+    customer = bench_customers(1, "fifty", first=2001)[0]
+    replies = iter(expected for _, expected in payment_script(customer, "111111"))
+    monkeypatch.setattr(load, "say", lambda *args: (0.01, next(replies)))
+    assert load.pay("http://rasa", customer, "111111").errors == []
