@@ -18,7 +18,9 @@ from rasa.shared.core.events import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
-from tools.rasa_speedups import answer_checker, cache_event_types, check_action_answers_once
+from tools.rasa_speedups import (
+    answer_checker, cache_event_types, check_action_answers_once, dumps_json, encode_endpoint_requests_with_ujson,
+)
 from tools.sql_tracker_speedups import (
     latest_session_query, speed_up_sql_tracker_store, stored_event_count, tune_sqlite_tracker_store,
 )
@@ -225,6 +227,40 @@ def test_event_types_resolve_as_rasa_resolves_them_and_learn_new_ones() -> None:
 
     assert Event.resolve_by_type("kali_test_event") is KaliTestEvent
     assert Event.resolve_by_type("kali_test_event", default=SlotSet) is KaliTestEvent
+
+
+# Calls to the action server -------------------------------------------------------
+
+def test_a_conversation_is_sent_as_the_same_json_values() -> None:
+    domain = Domain.from_yaml("slots:\n  amount:\n    type: any\n    mappings: []\n")
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    tracker = DialogueStateTracker.from_events("customer", SAMPLE_EVENTS + [
+        UserUttered("ndoda kubhadhara $50 — ñ ✓", intent={"name": "pay", "confidence": 0.1 + 0.2})], domain.slots)
+    state = {"tracker": tracker.current_state(EventVerbosity.ALL), "domain": domain.as_dict(), "version": "3.6.21"}
+    assert json.loads(dumps_json(state)) == json.loads(json.dumps(state))
+
+
+@pytest.mark.parametrize("awkward", [float("inf"), 2**200, 1e-5, 0.1 + 0.2, {1: "int key"}, {None: 1}, (1, 2)])
+def test_awkward_values_read_back_as_the_standard_library_writes_them(awkward) -> None:
+    assert json.loads(dumps_json({"value": awkward})) == json.loads(json.dumps({"value": awkward}))
+
+
+def test_what_ujson_refuses_is_encoded_by_the_standard_library(monkeypatch) -> None:
+    import ujson
+
+    monkeypatch.setattr(ujson, "dumps", lambda value: (_ for _ in ()).throw(OverflowError("too deep")))
+    assert dumps_json({"amount": "50.00"}) == json.dumps({"amount": "50.00"})
+
+
+def test_rasas_action_server_sessions_use_the_faster_encoder() -> None:
+    assert encode_endpoint_requests_with_ujson()
+
+    async def serializer() -> Any:
+        async with EndpointConfig("http://127.0.0.1:9/webhook").session() as session:
+            return session.json_serialize
+
+    assert asyncio.run(serializer()) is dumps_json
 
 
 def test_the_sqlite_tracker_store_keeps_its_file_in_wal_mode(tmp_path) -> None:
