@@ -98,16 +98,18 @@ def pay(rasa_urls: RasaUrls, customer: Customer, otp: str, script: Optional[List
 
     With several Rasa URLs the turns go to each in turn, as a load balancer
     may send them (tests/scale/ proves any instance can take any turn).
-    With ``pause`` the customer waits a random time in that range before each
-    message after the first, as a person reading and typing does (the same
-    times on every run: the random generator is seeded with the sender id).
+    With ``pause`` the customer waits a random time in that range before every
+    message, as a person opening the chat, reading and typing does, so
+    customers told to start together do not all send their first message in
+    the same millisecond (the same times on every run: the random generator is
+    seeded with the sender id).
     """
     urls = [rasa_urls] if isinstance(rasa_urls, str) else list(rasa_urls)
     log = TurnLog()
     pauses = random.Random(customer.sender)
     with requests.Session() as http:
         for turn, (message, expected) in enumerate(script or payment_script(customer, otp)):
-            if pause and turn:
+            if pause:
                 time.sleep(pauses.uniform(*pause))
             try:
                 elapsed, text = say(http, urls[turn % len(urls)], customer.sender, message)

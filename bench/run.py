@@ -12,8 +12,9 @@ ports with a fresh database of bench bookings (tools/loopback.py), then:
    booking was credited exactly once (database and the sandbox's debit counts).
    These customers answer the instant a reply arrives, so the assistant is
    saturated and the figures measure its capacity; then 50 again, each
-   pausing 1-3 s before every message (a very quick person: reading the
-   reply, typing a reference, waiting for the OTP SMS all take longer);
+   pausing 1-3 s before every message, the first included (a very quick
+   person: opening the chat, reading a reply, typing a reference, waiting
+   for the OTP's SMS all take longer);
 4. 10 customers paying while another's O'mari call hangs (the sandbox's timeout number),
    in alternating rounds with 10 paying without it (medians of each p95);
 5. resident memory of Rasa and the action server after all that;
