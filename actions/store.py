@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, contains_eager, joinedload, sessionmaker
 
 from actions.abuse_limits import RequestLimit
 from actions.database import make_engine
@@ -29,6 +29,10 @@ from actions.snapshots import BookingSnapshot, TransactionSnapshot
 __all__ = ["BookingStore", "booking_status_after_payment"]
 
 logger = logging.getLogger(__name__)
+
+# A transaction's snapshot carries its booking's reference: load the booking in
+# the same query rather than with a second, lazy SELECT per transaction.
+_WITH_BOOKING = joinedload(PaymentTransaction.booking, innerjoin=True)
 
 
 class BookingStore:
@@ -136,6 +140,7 @@ class BookingStore:
         with self._session() as session:
             transaction = session.execute(
                 select(PaymentTransaction)
+                .options(_WITH_BOOKING)
                 .where(PaymentTransaction.sender_id == sender_id)
                 .order_by(PaymentTransaction.id.desc())
                 .limit(1)
@@ -165,7 +170,7 @@ class BookingStore:
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         with self._session() as session:
             transaction = session.execute(
-                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+                select(PaymentTransaction).options(_WITH_BOOKING).where(PaymentTransaction.reference == reference)
             ).scalar_one_or_none()
             return TransactionSnapshot.of(transaction) if transaction else None
 
@@ -177,7 +182,13 @@ class BookingStore:
         sender_id: Optional[str] = None,
     ) -> List[TransactionSnapshot]:
         with self._session() as session:
-            query = select(PaymentTransaction).join(Booking).order_by(PaymentTransaction.id)
+            # The join the booking filter needs also fills each transaction's booking.
+            query = (
+                select(PaymentTransaction)
+                .join(PaymentTransaction.booking)
+                .options(contains_eager(PaymentTransaction.booking))
+                .order_by(PaymentTransaction.id)
+            )
             if statuses:
                 query = query.where(PaymentTransaction.status.in_(list(statuses)))
             if booking_reference:
