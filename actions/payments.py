@@ -149,7 +149,7 @@ class PaymentService:
         if debit.outcome is Outcome.DECLINED and debit.response_code == WRONG_OTP_CODE:
             return self._wrong_otp(transaction_reference)
         # Whatever /request said, O'mari's own record decides whether to credit.
-        return self._settle(transaction_reference, debit, self._omari.query(transaction_reference))
+        return self._settle(transaction, debit, self._omari.query(transaction_reference))
 
     def reconcile(self, transaction_reference: str) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
@@ -162,7 +162,7 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            return self._settle(transaction_reference, None, self._omari.query(transaction_reference))
+            return self._settle(transaction, None, self._omari.query(transaction_reference))
         if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):
             return self._close_stale(transaction)
         return self._result_for_unclaimable(transaction_reference)
@@ -223,7 +223,7 @@ class PaymentService:
         if query.outcome is Outcome.SUCCESS:
             # Cannot happen without our /request, but if O'mari says the money
             # moved, it is credited (or held) rather than hidden.
-            return self._settle(transaction.reference, None, query)
+            return self._settle(transaction, None, query)
         closed = self._store.move_transaction(
             transaction.reference,
             from_statuses=[transaction.status],
