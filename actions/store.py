@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, contains_eager, joinedload, sessionmaker
+from sqlalchemy.orm import Session, contains_eager, sessionmaker
 
+from actions import store_queries as queries
 from actions.abuse_limits import RequestLimit
 from actions.database import make_engine
 from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
@@ -29,10 +30,6 @@ from actions.snapshots import BookingSnapshot, TransactionSnapshot
 __all__ = ["BookingStore", "booking_status_after_payment"]
 
 logger = logging.getLogger(__name__)
-
-# A transaction's snapshot carries its booking's reference: load the booking in
-# the same query rather than with a second, lazy SELECT per transaction.
-_WITH_BOOKING = joinedload(PaymentTransaction.booking, innerjoin=True)
 
 
 class BookingStore:
@@ -66,16 +63,12 @@ class BookingStore:
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.lookup_key == lookup_key)
-            ).scalar_one_or_none()
+            booking = session.execute(queries.BOOKING_BY_KEY, {"key": lookup_key}).scalar_one_or_none()
             return BookingSnapshot.of(booking) if booking else None
 
     def find_booking_by_reference(self, reference: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.reference == reference)
-            ).scalar_one_or_none()
+            booking = session.execute(queries.BOOKING_BY_REFERENCE, {"reference": reference}).scalar_one_or_none()
             return BookingSnapshot.of(booking) if booking else None
 
     def add_booking(self, booking: Booking) -> bool:
@@ -117,9 +110,7 @@ class BookingStore:
         (RequestLimitReached) rolls the row back, leaving the database as it was.
         """
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.reference == booking_reference)
-            ).scalar_one()
+            booking = session.execute(queries.BOOKING_BY_REFERENCE, {"reference": booking_reference}).scalar_one()
             transaction = PaymentTransaction(
                 reference=reference,
                 booking=booking,
@@ -139,11 +130,7 @@ class BookingStore:
         """The most recent payment this chat sender started, whatever its state."""
         with self._session() as session:
             transaction = session.execute(
-                select(PaymentTransaction)
-                .options(_WITH_BOOKING)
-                .where(PaymentTransaction.sender_id == sender_id)
-                .order_by(PaymentTransaction.id.desc())
-                .limit(1)
+                queries.LATEST_TRANSACTION_OF_SENDER, {"sender_id": sender_id}
             ).scalar_one_or_none()
             return TransactionSnapshot.of(transaction) if transaction else None
 
@@ -170,7 +157,7 @@ class BookingStore:
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         with self._session() as session:
             transaction = session.execute(
-                select(PaymentTransaction).options(_WITH_BOOKING).where(PaymentTransaction.reference == reference)
+                queries.TRANSACTION_BY_REFERENCE, {"reference": reference}
             ).scalar_one_or_none()
             return TransactionSnapshot.of(transaction) if transaction else None
 
@@ -284,12 +271,12 @@ class BookingStore:
             if claimed != 1:
                 return False
             transaction = session.execute(
-                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+                queries.TRANSACTION_ROW_BY_REFERENCE, {"reference": reference}
             ).scalar_one()
             # The UPDATE above already holds SQLite's write lock; on PostgreSQL
             # the row lock serialises two payments landing on one booking.
             booking = session.execute(
-                select(Booking).where(Booking.id == transaction.booking_id).with_for_update()
+                queries.BOOKING_BY_ID_FOR_UPDATE, {"id": transaction.booking_id}
             ).scalar_one()
             booking.amount_paid = (booking.amount_paid + transaction.amount).quantize(CENT)
             booking.status = booking_status_after_payment(booking.status, booking.total, booking.amount_paid)
