@@ -69,11 +69,7 @@ class PaymentService:
         """A transaction with its booking as it is now, for the customer's receipt."""
         if not transaction_reference:
             return None
-        transaction = self._store.get_transaction(transaction_reference)
-        if transaction is None:
-            return None
-        booking = self._store.find_booking_by_reference(transaction.booking_reference)
-        return (transaction, booking) if booking else None
+        return self._store.transaction_with_booking(transaction_reference)
 
     def start_payment(
         self,
@@ -179,11 +175,7 @@ class PaymentService:
 
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""
-        transaction = self._store.latest_transaction(sender_id)
-        if transaction is None:
-            return None
-        booking = self._store.find_booking_by_reference(transaction.booking_reference)
-        return (transaction, booking) if booking else None
+        return self._store.latest_transaction(sender_id)
 
     def otp_expired(self, transaction: TransactionSnapshot) -> bool:
         return self._otp_expired(transaction)

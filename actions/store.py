@@ -126,13 +126,13 @@ class BookingStore:
             self._request_limiter.admit(session, sender_id, limits)
             return TransactionSnapshot.of(transaction)
 
-    def latest_transaction(self, sender_id: str) -> Optional[TransactionSnapshot]:
-        """The most recent payment this chat sender started, whatever its state."""
+    def latest_transaction(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+        """The most recent payment this chat sender started, whatever its state, with its booking."""
         with self._session() as session:
             transaction = session.execute(
                 queries.LATEST_TRANSACTION_OF_SENDER, {"sender_id": sender_id}
             ).scalar_one_or_none()
-            return TransactionSnapshot.of(transaction) if transaction else None
+            return _with_booking(transaction)
 
     def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal]]:
         """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments)."""
@@ -155,11 +155,16 @@ class BookingStore:
             return [(ref, paid, opening, (total or Decimal("0")).quantize(CENT)) for ref, paid, opening, total in rows]
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
+        found = self.transaction_with_booking(reference)
+        return found[0] if found else None
+
+    def transaction_with_booking(self, reference: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+        """A transaction and its booking as they are now, read together in one query."""
         with self._session() as session:
             transaction = session.execute(
                 queries.TRANSACTION_BY_REFERENCE, {"reference": reference}
             ).scalar_one_or_none()
-            return TransactionSnapshot.of(transaction) if transaction else None
+            return _with_booking(transaction)
 
     def list_transactions(
         self,
@@ -288,3 +293,8 @@ class BookingStore:
                 reference,
             )
             return True
+
+
+def _with_booking(transaction: Optional[PaymentTransaction]) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+    """Snapshots of a transaction loaded with its booking (store_queries.WITH_BOOKING)."""
+    return (TransactionSnapshot.of(transaction), BookingSnapshot.of(transaction.booking)) if transaction else None

@@ -116,7 +116,7 @@ def test_an_in_memory_database_still_works_on_one_thread() -> None:
     engine.dispose()
 
 
-def test_a_transaction_and_its_booking_reference_come_in_one_query(store: BookingStore) -> None:
+def test_a_transaction_and_its_booking_come_in_one_query(store: BookingStore) -> None:
     reference = "00000000-0000-4000-8000-000000000001"
     _pay(store, reference)
     with selects(_engine(store)) as seen:
@@ -124,9 +124,16 @@ def test_a_transaction_and_its_booking_reference_come_in_one_query(store: Bookin
     assert transaction.booking_reference == "BK-T005-20260210"
     assert len(seen) == 1
     with selects(_engine(store)) as seen:
-        latest = store.latest_transaction("s1")
+        latest, booking = store.latest_transaction("s1")
     assert latest.reference == reference and latest.booking_reference == "BK-T005-20260210"
+    assert booking == store.find_booking("BKT00520260210")
     assert len(seen) == 1
+    with selects(_engine(store)) as seen:
+        receipt = store.transaction_with_booking(reference)
+    assert receipt == (transaction, booking)
+    assert len(seen) == 1
+    assert store.transaction_with_booking("00000000-0000-4000-8000-000000000009") is None
+    assert store.latest_transaction("nobody") is None
 
 
 def test_listing_transactions_is_one_query_whatever_the_filters(store: BookingStore) -> None:
