@@ -10,7 +10,8 @@ Modules, in the order a payment passes through them:
 - ``payment_status``: "did my payment go through?" from the transaction table;
 - ``payments``: the money rules, the one place that moves a payment's state
   (``payment_types``: its outcomes and policy; ``abuse_limits``: OTP request limits);
-- ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database;
+- ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database
+  (``store_queries``: its frequent statements, built once; ``database``: the engine);
 - ``settings``: every environment variable, read in one place;
 - ``ops``: the operations CLI (``python -m actions.ops``).
 """

@@ -69,11 +69,7 @@ class PaymentService:
         """A transaction with its booking as it is now, for the customer's receipt."""
         if not transaction_reference:
             return None
-        transaction = self._store.get_transaction(transaction_reference)
-        if transaction is None:
-            return None
-        booking = self._store.find_booking_by_reference(transaction.booking_reference)
-        return (transaction, booking) if booking else None
+        return self._store.transaction_with_booking(transaction_reference)
 
     def start_payment(
         self,
@@ -149,7 +145,7 @@ class PaymentService:
         if debit.outcome is Outcome.DECLINED and debit.response_code == WRONG_OTP_CODE:
             return self._wrong_otp(transaction_reference)
         # Whatever /request said, O'mari's own record decides whether to credit.
-        return self._settle(transaction_reference, debit, self._omari.query(transaction_reference))
+        return self._settle(transaction, debit, self._omari.query(transaction_reference))
 
     def reconcile(self, transaction_reference: str) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
@@ -162,7 +158,7 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            return self._settle(transaction_reference, None, self._omari.query(transaction_reference))
+            return self._settle(transaction, None, self._omari.query(transaction_reference))
         if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):
             return self._close_stale(transaction)
         return self._result_for_unclaimable(transaction_reference)
@@ -179,11 +175,7 @@ class PaymentService:
 
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""
-        transaction = self._store.latest_transaction(sender_id)
-        if transaction is None:
-            return None
-        booking = self._store.find_booking_by_reference(transaction.booking_reference)
-        return (transaction, booking) if booking else None
+        return self._store.latest_transaction(sender_id)
 
     def otp_expired(self, transaction: TransactionSnapshot) -> bool:
         return self._otp_expired(transaction)
@@ -223,7 +215,7 @@ class PaymentService:
         if query.outcome is Outcome.SUCCESS:
             # Cannot happen without our /request, but if O'mari says the money
             # moved, it is credited (or held) rather than hidden.
-            return self._settle(transaction.reference, None, query)
+            return self._settle(transaction, None, query)
         closed = self._store.move_transaction(
             transaction.reference,
             from_statuses=[transaction.status],

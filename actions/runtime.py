@@ -70,11 +70,17 @@ class ServiceFailure(Exception):
     """
 
 
+def _call_service(method: str, *args, **kwargs):
+    """Build the service if needed and call ``method`` on it, in one worker-thread hop."""
+    return getattr(payment_service(), method)(*args, **kwargs)
+
+
 async def call_payments(method: str, *args, **kwargs):
     """Call a PaymentService method off the loop, raising only ServiceFailure."""
     try:
-        service = await run_blocking(payment_service)
-        return await run_blocking(getattr(service, method), *args, **kwargs)
+        # One hand-off to the pool per call: the service is built (once) on the
+        # same worker thread that then runs the method.
+        return await run_blocking(_call_service, method, *args, **kwargs)
     except SchemaNotCurrent as error:
         # An operator's mistake, not a bug: one clear line, no traceback.
         logger.error("payment service unavailable: %s", error)

@@ -14,6 +14,7 @@ from typing import Optional
 from actions.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
 from actions.omari import DebitResult, Outcome, QueryResult
 from actions.payment_types import INCONCLUSIVE_CODES, PaymentResult, SubmitOutcome
+from actions.snapshots import TransactionSnapshot
 from actions.store import BookingStore
 
 logger = logging.getLogger("actions.payments")  # one logger for the money rules, wherever they live
@@ -37,12 +38,17 @@ class Settlement:
         self._store = store
 
     def settle(
-        self, transaction_reference: str, debit: Optional[DebitResult], query: QueryResult
+        self, transaction: TransactionSnapshot, debit: Optional[DebitResult], query: QueryResult
     ) -> PaymentResult:
         """Credit on a confirmed Success with our amount and currency; hold a mismatch;
-        fail only on a clear refusal; otherwise leave it pending for reconciliation."""
-        transaction = self._store.get_transaction(transaction_reference)
-        assert transaction is not None
+        fail only on a clear refusal; otherwise leave it pending for reconciliation.
+
+        ``transaction`` is the caller's snapshot, which may be older than this
+        call: only its reference, amount and currency are read, and those never
+        change once the row is written. Every state change is a conditional
+        update on the row as it is now.
+        """
+        transaction_reference = transaction.reference
         if query.outcome is Outcome.SUCCESS:
             if query.amount != transaction.amount or query.currency != transaction.currency:
                 held = self._store.move_transaction(
@@ -88,9 +94,10 @@ class Settlement:
         return self.result(SubmitOutcome.PENDING, transaction_reference)
 
     def result_for_status(self, transaction_reference: str) -> PaymentResult:
+        """What the transaction's current state means for the customer, with that same snapshot."""
         transaction = self._store.get_transaction(transaction_reference)
         status = transaction.status if transaction else ""
-        return self.result(_OUTCOME_OF_STATUS.get(status, SubmitOutcome.CLOSED), transaction_reference)
+        return PaymentResult(_OUTCOME_OF_STATUS.get(status, SubmitOutcome.CLOSED), transaction)
 
     def result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
         return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)

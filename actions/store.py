@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, contains_eager, sessionmaker
 
+from actions import store_queries as queries
 from actions.abuse_limits import RequestLimit
 from actions.database import make_engine
 from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
@@ -62,16 +63,12 @@ class BookingStore:
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.lookup_key == lookup_key)
-            ).scalar_one_or_none()
+            booking = session.execute(queries.BOOKING_BY_KEY, {"key": lookup_key}).scalar_one_or_none()
             return BookingSnapshot.of(booking) if booking else None
 
     def find_booking_by_reference(self, reference: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.reference == reference)
-            ).scalar_one_or_none()
+            booking = session.execute(queries.BOOKING_BY_REFERENCE, {"reference": reference}).scalar_one_or_none()
             return BookingSnapshot.of(booking) if booking else None
 
     def add_booking(self, booking: Booking) -> bool:
@@ -113,9 +110,7 @@ class BookingStore:
         (RequestLimitReached) rolls the row back, leaving the database as it was.
         """
         with self._session() as session:
-            booking = session.execute(
-                select(Booking).where(Booking.reference == booking_reference)
-            ).scalar_one()
+            booking = session.execute(queries.BOOKING_BY_REFERENCE, {"reference": booking_reference}).scalar_one()
             transaction = PaymentTransaction(
                 reference=reference,
                 booking=booking,
@@ -131,16 +126,13 @@ class BookingStore:
             self._request_limiter.admit(session, sender_id, limits)
             return TransactionSnapshot.of(transaction)
 
-    def latest_transaction(self, sender_id: str) -> Optional[TransactionSnapshot]:
-        """The most recent payment this chat sender started, whatever its state."""
+    def latest_transaction(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+        """The most recent payment this chat sender started, whatever its state, with its booking."""
         with self._session() as session:
             transaction = session.execute(
-                select(PaymentTransaction)
-                .where(PaymentTransaction.sender_id == sender_id)
-                .order_by(PaymentTransaction.id.desc())
-                .limit(1)
+                queries.LATEST_TRANSACTION_OF_SENDER, {"sender_id": sender_id}
             ).scalar_one_or_none()
-            return TransactionSnapshot.of(transaction) if transaction else None
+            return _with_booking(transaction)
 
     def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal]]:
         """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments)."""
@@ -163,11 +155,16 @@ class BookingStore:
             return [(ref, paid, opening, (total or Decimal("0")).quantize(CENT)) for ref, paid, opening, total in rows]
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
+        found = self.transaction_with_booking(reference)
+        return found[0] if found else None
+
+    def transaction_with_booking(self, reference: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+        """A transaction and its booking as they are now, read together in one query."""
         with self._session() as session:
             transaction = session.execute(
-                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+                queries.TRANSACTION_BY_REFERENCE, {"reference": reference}
             ).scalar_one_or_none()
-            return TransactionSnapshot.of(transaction) if transaction else None
+            return _with_booking(transaction)
 
     def list_transactions(
         self,
@@ -177,7 +174,13 @@ class BookingStore:
         sender_id: Optional[str] = None,
     ) -> List[TransactionSnapshot]:
         with self._session() as session:
-            query = select(PaymentTransaction).join(Booking).order_by(PaymentTransaction.id)
+            # The join the booking filter needs also fills each transaction's booking.
+            query = (
+                select(PaymentTransaction)
+                .join(PaymentTransaction.booking)
+                .options(contains_eager(PaymentTransaction.booking))
+                .order_by(PaymentTransaction.id)
+            )
             if statuses:
                 query = query.where(PaymentTransaction.status.in_(list(statuses)))
             if booking_reference:
@@ -273,12 +276,12 @@ class BookingStore:
             if claimed != 1:
                 return False
             transaction = session.execute(
-                select(PaymentTransaction).where(PaymentTransaction.reference == reference)
+                queries.TRANSACTION_ROW_BY_REFERENCE, {"reference": reference}
             ).scalar_one()
             # The UPDATE above already holds SQLite's write lock; on PostgreSQL
             # the row lock serialises two payments landing on one booking.
             booking = session.execute(
-                select(Booking).where(Booking.id == transaction.booking_id).with_for_update()
+                queries.BOOKING_BY_ID_FOR_UPDATE, {"id": transaction.booking_id}
             ).scalar_one()
             booking.amount_paid = (booking.amount_paid + transaction.amount).quantize(CENT)
             booking.status = booking_status_after_payment(booking.status, booking.total, booking.amount_paid)
@@ -290,3 +293,8 @@ class BookingStore:
                 reference,
             )
             return True
+
+
+def _with_booking(transaction: Optional[PaymentTransaction]) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
+    """Snapshots of a transaction loaded with its booking (store_queries.WITH_BOOKING)."""
+    return (TransactionSnapshot.of(transaction), BookingSnapshot.of(transaction.booking)) if transaction else None

@@ -11,7 +11,7 @@ import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from actions.demo_data import seed_demo_bookings
 from actions.migrations import upgrade_to_head
@@ -224,4 +224,29 @@ def test_a_duplicate_answer_is_settled_by_what_query_says(service) -> None:
         timeout=5,
     ).raise_for_status()
     assert payments.submit_otp(reference, OTP).outcome is SubmitOutcome.SUCCESS  # 026, but /query says paid
+    assert paid(store) == Decimal("450.00")
+
+
+def test_a_paid_otp_reads_the_database_four_times_and_returns_the_credited_state(service) -> None:
+    """Read the transaction, credit it (which reads it and its booking), report what it is now.
+
+    Each extra read is a query per customer turn under load; the receipt must
+    still show the state the payment ended in.
+    """
+    payments, store, _ = service
+    reference = start(payments).transaction.reference
+    selects = []
+
+    def record(_conn, _cursor, statement, *_) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(store._engine, "before_cursor_execute", record)  # noqa: SLF001
+    try:
+        result = payments.submit_otp(reference, OTP)
+    finally:
+        event.remove(store._engine, "before_cursor_execute", record)  # noqa: SLF001
+    assert result.outcome is SubmitOutcome.SUCCESS
+    assert (result.transaction.status, result.transaction.booking_reference) == ("success", "BK-SLYKER-TECH-20251023")
+    assert len(selects) == 4
     assert paid(store) == Decimal("450.00")

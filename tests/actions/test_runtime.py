@@ -1,0 +1,38 @@
+"""How the actions reach the payment service: one worker-thread hand-off per call."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import List
+
+import pytest
+
+from actions import runtime
+from actions.store import BookingStore
+
+
+def test_a_call_builds_the_service_and_runs_the_method_in_one_hand_off(
+    store: BookingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each hand-off to the pool wakes a thread and the event loop; one per call is enough."""
+    handed_off: List[str] = []
+    pool = runtime._executor()  # noqa: SLF001 - counting what reaches the real pool
+    submit = pool.submit
+
+    def counting_submit(function, *args, **kwargs):
+        handed_off.append(threading.current_thread().name)
+        return submit(function, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "submit", counting_submit)
+    booking = asyncio.run(runtime.call_payments("find_booking", "BKT00520260210"))
+    assert booking.reference == "BK-T005-20260210"
+    assert len(handed_off) == 1
+    # The service is built once and kept: the next call is one hand-off too.
+    asyncio.run(runtime.call_payments("find_booking", "BKT00520260210"))
+    assert len(handed_off) == 2
+    assert runtime.payment_service.cache_info().currsize == 1
+
+
+def test_a_failing_method_still_becomes_a_service_failure(store: BookingStore) -> None:
+    with pytest.raises(runtime.ServiceFailure):
+        asyncio.run(runtime.call_payments("no_such_method"))
