@@ -5,7 +5,7 @@ function returns True when applied and leaves Rasa untouched when it cannot
 be, so a Rasa upgrade runs slower, never differently. The figures are shares
 of Rasa's CPU time in a py-spy profile of 50 customers paying at once.
 
-1. Action-server answers (about 10 %). Rasa checks every answer with
+1. Action-server answers (about 6 %). Rasa checks every answer with
    ``jsonschema.validate``, which first re-validates the schema itself, then
    tries every event in the answer against all 23 event schemas of a
    ``oneOf``. Each of those schemas requires its own constant ``event`` name,
@@ -18,15 +18,14 @@ of Rasa's CPU time in a py-spy profile of 50 customers paying at once.
    graph for it. Here that step runs eagerly; the weights are then loaded and
    prediction compiled as before (tests/e2e/test_rasa_server_load.py compares
    predictions).
-3. The SQL tracker store (about a third): tools/sql_tracker_speedups.py.
+3. The SQL tracker store (about 30 %): tools/sql_tracker_speedups.py.
 4. Event types (about 4 %). Rasa finds an event's class by walking every
    subclass of ``Event`` for each event of every conversation it loads. Here
    the walk's answer is kept, and forgotten whenever a new subclass appears.
-5. Calls to the action server (about 4 %). Each carries the whole
+5. Calls to the action server (about 7 %). Each carries the whole
    conversation as JSON, encoded by the standard library. Here it is encoded
    with ujson, which Sanic already uses for every answer the action server
-   sends back; a value ujson refuses (NaN, a huge integer) falls back to the
-   standard encoder.
+   sends back; anything ujson refuses goes to the standard encoder.
 """
 from __future__ import annotations
 
@@ -36,19 +35,8 @@ from typing import Any, Callable, Dict, List, Optional, Type
 
 import ujson
 
+from tools.patching import is_patched, mark
 from tools.sql_tracker_speedups import speed_up_sql_tracker_store, tune_sqlite_tracker_store
-
-_PATCHED_MARK = "_kali_safaris_speedup"
-
-
-def _is_patched(function: Any) -> bool:
-    return bool(getattr(function, _PATCHED_MARK, False))
-
-
-def _mark(function: Callable) -> Callable:
-    setattr(function, _PATCHED_MARK, True)
-    return function
-
 
 # 1. Action-server answers ----------------------------------------------------
 
@@ -98,7 +86,7 @@ def check_action_answers_once() -> bool:
     except ImportError:  # pragma: no cover - Rasa reorganised: run unpatched
         return False
     original = RemoteAction._validate_action_result
-    if _is_patched(original):
+    if is_patched(original):
         return True
     spec = RemoteAction.action_response_format_spec
     passes = answer_checker(spec())
@@ -110,7 +98,7 @@ def check_action_answers_once() -> bool:
             return True
         return original(self, result)  # an invalid answer (or another schema): Rasa's check and message
 
-    RemoteAction._validate_action_result = _mark(_validate_action_result)  # type: ignore[assignment]
+    RemoteAction._validate_action_result = mark(_validate_action_result)  # type: ignore[assignment]
     return True
 
 
@@ -121,9 +109,9 @@ def build_model_weights_eagerly() -> bool:
     import rasa
     from rasa.utils.tensorflow.models import RasaModel
 
-    if not rasa.__version__.startswith("3.6.") or _is_patched(RasaModel.load):
+    if not rasa.__version__.startswith("3.6.") or is_patched(RasaModel.load):
         # The replacement mirrors Rasa 3.6's RasaModel.load; another version runs its own.
-        return _is_patched(RasaModel.load)
+        return is_patched(RasaModel.load)
     import tensorflow as tf
     from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
     from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
@@ -145,7 +133,7 @@ def build_model_weights_eagerly() -> bool:
             model.run_inference(predict_data_example)  # trace prediction now, not on the first customer
         return model
 
-    RasaModel.load = classmethod(_mark(load))  # type: ignore[assignment]
+    RasaModel.load = classmethod(mark(load))  # type: ignore[assignment]
     return True
 
 
@@ -156,7 +144,7 @@ def cache_event_types() -> bool:
     from rasa.shared.core.events import Event
 
     original: Callable[..., Optional[Type[Event]]] = Event.resolve_by_type
-    if _is_patched(original):
+    if is_patched(original):
         return True
     found: Dict[str, Type[Event]] = {}
 
@@ -178,7 +166,7 @@ def cache_event_types() -> bool:
             super(Event, cls).__init_subclass__(**kwargs)
 
     Event.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(_mark(resolve_by_type))  # type: ignore[assignment]
+    Event.resolve_by_type = staticmethod(mark(resolve_by_type))  # type: ignore[assignment]
     return True
 
 
@@ -198,7 +186,7 @@ def encode_endpoint_requests_with_ujson() -> bool:
     from rasa.utils.endpoints import EndpointConfig
 
     original = EndpointConfig.session
-    if _is_patched(original):
+    if is_patched(original):
         return True
 
     def session(self: Any) -> Any:
@@ -208,7 +196,7 @@ def encode_endpoint_requests_with_ujson() -> bool:
 
     if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):  # pragma: no cover
         return False  # aiohttp reorganised: run unpatched
-    EndpointConfig.session = _mark(session)  # type: ignore[assignment]
+    EndpointConfig.session = mark(session)  # type: ignore[assignment]
     return True
 
 

@@ -27,7 +27,8 @@ import itertools
 import json
 from typing import Any, Dict, List, Optional
 
-_PATCHED_MARK = "_kali_safaris_speedup"
+from tools.patching import is_patched, mark
+
 # Set on a tracker this store loaded or saved: (id of that very object, how
 # many of its events are stored). A copy has another id, so it is re-counted.
 _STORED_EVENTS = "_kali_safaris_stored_events"
@@ -52,7 +53,7 @@ def tune_sqlite_tracker_store() -> bool:
     from sqlalchemy.pool import QueuePool
 
     original = tracker_store.create_engine_kwargs
-    if getattr(original, _PATCHED_MARK, False):
+    if is_patched(original):
         return True
 
     def create_engine_kwargs(url: Any) -> Dict[str, Any]:
@@ -62,8 +63,7 @@ def tune_sqlite_tracker_store() -> bool:
             kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))
         return kwargs
 
-    setattr(create_engine_kwargs, _PATCHED_MARK, True)
-    tracker_store.create_engine_kwargs = create_engine_kwargs  # type: ignore[assignment]
+    tracker_store.create_engine_kwargs = mark(create_engine_kwargs)  # type: ignore[assignment]
     return True
 
 
@@ -120,7 +120,7 @@ def speed_up_sql_tracker_store() -> bool:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if getattr(SQLTrackerStore.save, _PATCHED_MARK, False):
+    if is_patched(SQLTrackerStore.save):
         return True
     original_retrieve = SQLTrackerStore._retrieve
     events_table = SQLTrackerStore.SQLEvent.__table__
@@ -151,7 +151,6 @@ def speed_up_sql_tracker_store() -> bool:
             session.commit()
         _remember_stored_events(tracker)
 
-    setattr(save, _PATCHED_MARK, True)
     SQLTrackerStore._retrieve = _retrieve  # type: ignore[assignment]
-    SQLTrackerStore.save = save  # type: ignore[assignment]
+    SQLTrackerStore.save = mark(save)  # type: ignore[assignment]
     return True
