@@ -89,10 +89,16 @@ _SPACED_GROUPS = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?: [0-9]{3})+(?![0-9]|[.,][
 # any common layout, any "+" number, and any run of 9+ digits. phonenumbers'
 # own matcher is not used here: next to an amount ("1200.50 0772 123 456")
 # it either takes the amount for a phone or finds nothing.
-_PHONE_LIKE = re.compile(r"""
-    (?<![0-9.,]) (?: (?:(?:\+|00)?263[\s-]*(?:\(0\)[\s-]*)?|0)? 7[0-9](?:[\s-]?[0-9]){7}
-    | \+[0-9](?:[\s()-]{0,2}[0-9]){7,} | [0-9]{9,} ) (?![0-9]|[.,][0-9])
-""", re.VERBOSE | re.ASCII)
+# Numbers with their 0 / 263 prefix are blanked before bare "7X…" ones: in
+# "pay 70 0772 123 456" a bare mobile matched "70 0772 123" first and left
+# "456" to be charged.
+_PHONE_LIKE = (
+    re.compile(r"""
+        (?<![0-9.,]) (?: (?:(?:\+|00)?263[\s-]*(?:\(0\)[\s-]*)?|0) 7[0-9](?:[\s-]?[0-9]){7}
+        | \+[0-9](?:[\s()-]{0,2}[0-9]){7,} | [0-9]{9,} ) (?![0-9]|[.,][0-9])
+    """, re.VERBOSE | re.ASCII),
+    re.compile(r"(?<![0-9.,])7[0-9](?:[\s-]?[0-9]){7}(?![0-9]|[.,][0-9])", re.ASCII),
+)
 # (The lookahead keeps "123456789.50" whole: blanking its digits as a phone
 # number used to leave ".50", read as fifty cents.)
 _PHRASES = (
@@ -144,7 +150,9 @@ def parse_amount(text: str) -> AmountChoice:
 def _amount_words(text: str) -> List[str]:
     """Lowercase words of ``text`` with booking references and phone numbers blanked out."""
     cleaned = clean_text(text).lower().replace("\u2212", "-")  # the typographic minus
-    cleaned = _PHONE_LIKE.sub(" ", blank_spans(cleaned, reference_spans(cleaned)))
+    cleaned = blank_spans(cleaned, reference_spans(cleaned))
+    for phone in _PHONE_LIKE:
+        cleaned = phone.sub(" ", cleaned)
     cleaned = _SPACED_GROUPS.sub(lambda match: match.group().replace(" ", GROUP_SPACE), cleaned)
     for pattern, replacement in _PHRASES:
         cleaned = pattern.sub(replacement, cleaned)
