@@ -7,6 +7,7 @@ and nothing may exceed the balance or be in the other currency.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import AbstractSet
 
 from actions.models import CENT
 from actions.parsing import AmountChoice, AmountShare
@@ -27,8 +28,7 @@ def resolve_amount(booking: BookingSnapshot, choice: AmountChoice) -> Decimal:
     Raises AmountRejected for an amount the booking cannot take: more than the
     balance, a deposit that is already covered, or the wrong currency.
     """
-    if choice.currency and choice.currency != booking.currency:
-        raise AmountRejected("wrong_currency")
+    refuse_other_currencies(booking, choice.currencies | {choice.currency} - {None})
     if choice.share is AmountShare.FULL_BALANCE:
         amount = booking.balance_due
     elif choice.share is AmountShare.DEPOSIT:
@@ -45,3 +45,9 @@ def resolve_amount(booking: BookingSnapshot, choice: AmountChoice) -> Decimal:
     if amount > booking.balance_due:
         raise AmountRejected("above_balance")
     return amount
+
+
+def refuse_other_currencies(booking: BookingSnapshot, currencies: AbstractSet[str]) -> None:
+    """Refuse a message naming any currency but the booking's: never converted, never ignored."""
+    if any(currency != booking.currency for currency in currencies):
+        raise AmountRejected("wrong_currency")

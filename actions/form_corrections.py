@@ -81,9 +81,10 @@ class AnswerCorrections:
         return [SlotSet(slot, value) for slot, value in updates.items()]
 
     async def _void_for_correction(
-        self, transaction_reference: Text, dispatcher: CollectingDispatcher
+        self, transaction_reference: Text, dispatcher: CollectingDispatcher,
+        response: Text = "utter_payment_restarted",
     ) -> Dict[Text, Any]:
-        """Cancel the payment started with the old answers, so a new one can start."""
+        """Cancel the payment started with the old answers (or a code not received), so a new one can start."""
         try:
             outcome = await call_payments("cancel_payment", transaction_reference)
         except ServiceFailure:
@@ -91,5 +92,5 @@ class AnswerCorrections:
         if outcome is CancelOutcome.TOO_LATE:
             dispatcher.utter_message(response="utter_cancel_too_late")
             return {"payment_halt": "cancelled"}
-        dispatcher.utter_message(response="utter_payment_restarted")
+        dispatcher.utter_message(response=response)
         return {"transaction_reference": None, "otp_reference": None}

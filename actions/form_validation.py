@@ -34,12 +34,12 @@ from actions.parsing import (
     asks_for_sender_number,
     booking_reference_key,
     normalise_msisdn,
-    parse_amount,
     parse_channel,
     zimbabwe_mobile_or_none,
 )
-from actions.amount_rules import AmountRejected, resolve_amount
+from actions.form_amount import AmountQuestion
 from actions.form_corrections import AnswerCorrections
+from actions.form_non_answers import NonAnswers
 from actions.form_otp import OtpQuestion
 from actions.form_turn import (
     PAYMENT_INPUTS,
@@ -65,7 +65,7 @@ _UNREADABLE = frozenset({
 })
 
 
-class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
+class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrections, FormValidationAction):
     """Validates ``payment_form``: booking, amount, channel, phone, OTP."""
 
     def name(self) -> Text:
@@ -122,36 +122,6 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         )
         return {"booking_reference": booking.reference, "invalid_answers": 0}
 
-    # -- amount -----------------------------------------------------------------
-
-    async def validate_amount(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
-        try:
-            booking = await self._current_booking(tracker)
-        except ServiceFailure:
-            return self._halt_on_service_failure(dispatcher)
-        if booking is None:
-            # The amount only means something against a booking: kept until
-            # the booking is known, then checked (get_validation_events).
-            try:
-                parse_amount(str(value))
-            except InvalidInput:
-                return {"amount": None}
-            return {"amount": None, "amount_given_early": str(value)}
-        try:
-            amount = resolve_amount(booking, parse_amount(str(value)))
-        except (InvalidInput, AmountRejected) as error:
-            return self._reject(
-                "amount",
-                dispatcher,
-                tracker,
-                f"utter_invalid_amount_{error.reason}",
-                balance_due=format_money(booking.balance_due, booking.currency),
-                currency=booking.currency,
-            )
-        return {"amount": str(amount), "invalid_answers": 0}
-
     # -- channel ------------------------------------------------------------------
 
     async def validate_payment_channel(
@@ -197,6 +167,9 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         OTP is requested the moment booking, amount, channel and number are all
         known, whichever order the customer gave them in.
         """
+        non_answer = await self._non_answer_events(dispatcher, tracker)
+        if non_answer is not None:
+            return non_answer
         before = {slot: value_before_this_turn(tracker, slot) for slot in PAYMENT_INPUTS}
         given = set(inputs_given_this_turn(tracker))
         events = await super().get_validation_events(dispatcher, tracker, domain)

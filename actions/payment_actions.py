@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.parsing import CHANNEL_NAMES, booking_reference_key, zimbabwe_mobile_or_none
 from actions.payments import DECLINE_REASONS, CancelOutcome
 from actions.presentation import describe_booking_status, format_money
@@ -33,6 +34,7 @@ PAYMENT_SLOTS = (
     "otp_reference",
     "payment_outcome",
     "payment_halt",
+    CLOSED_PAYMENT,
 )
 
 # How the form ended -> what to tell the customer. None: the validator has
@@ -46,7 +48,12 @@ HALT_RESPONSES: Dict[Text, Optional[Text]] = {
     "cancelled": None,
     "service_error": None,
     "otp_limit_reached": None,
+    # actions/form_non_answers.py has already answered these:
+    "not_a_payment": None,
+    "closed_payment_code": None,
 }
+# Outcomes whose message offers "Send a fresh OTP" (actions/fresh_otp.py).
+FRESH_OTP_OUTCOMES = frozenset({"otp_attempts_exceeded", "otp_expired"})
 OUTCOME_RESPONSES: Dict[Text, Text] = {
     "otp_attempts_exceeded": "utter_otp_attempts_exceeded",
     "otp_expired": "utter_otp_expired",
@@ -63,12 +70,7 @@ def fresh_otp_request(tracker: Tracker) -> Text:
     questions again; the opening-message reading fills every slot from this
     sentence and requests the OTP straight away (within the per-sender limits).
     """
-    booking, amount, channel, msisdn = (
-        tracker.get_slot(slot) for slot in ("booking_reference", "amount", "payment_channel", "phone_number")
-    )
-    if not (booking and amount and channel and msisdn):
-        return f"pay for {booking or 'my booking'}"
-    return f"pay {amount} for {booking} with {channel} from {msisdn}"
+    return fresh_otp_payload(payment_details(tracker), tracker.get_slot("booking_reference"))
 
 
 def clear_payment_slots() -> List[EventType]:
@@ -141,7 +143,16 @@ class ActionConcludePayment(Action):
                 support_contact=settings().support_contact,
                 fresh_otp_request=fresh_otp_request(tracker),
             )
-        return clear_payment_slots()
+        return clear_payment_slots() + [SlotSet(CLOSED_PAYMENT, self._closed_payment(halt, outcome, tracker))]
+
+    @staticmethod
+    def _closed_payment(halt: Optional[Text], outcome: Optional[Text], tracker: Tracker) -> Optional[Dict]:
+        """What a fresh OTP asked for in words will reuse: kept while the offer stands."""
+        if outcome in FRESH_OTP_OUTCOMES:
+            return payment_details(tracker)
+        if halt in ("not_a_payment", "closed_payment_code"):
+            return tracker.get_slot(CLOSED_PAYMENT)
+        return None
 
     @staticmethod
     async def _report_settled(

@@ -1,11 +1,14 @@
 """Read `rasa test nlu`'s reports: print the figures, and fail below the bar.
 
-`make nlu-report` prints intent accuracy and entity F1 for the held-out set
-in tests/nlu/; `make nlu-gate` (part of `make test`) also exits non-zero when
-either is below its minimum, so a training-data change that makes the
-assistant understand customers worse cannot be merged unnoticed.
+`make nlu-report` prints intent accuracy and entity F1 for each held-out set
+(tests/nlu/, and tests/nlu_customer/, written from the customer's side);
+`make nlu-gate` (part of `make test`) also exits non-zero when any set is
+below a minimum, so a training-data change that makes the assistant
+understand customers worse cannot be merged unnoticed. Each set is judged on
+its own: a good score on one never hides a bad one on the other.
 
-    python -m tools.nlu_gate results/nlu [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only]
+    python -m tools.nlu_gate results/nlu [results/nlu_customer ...]
+        [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only]
 """
 from __future__ import annotations
 
@@ -55,35 +58,45 @@ def misclassified(results: Path, limit: int = 15) -> List[str]:
     ]
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("results", type=Path)
-    parser.add_argument("--min-intent-accuracy", type=float, default=0.95)
-    parser.add_argument("--min-entity-f1", type=float, default=0.95)
-    parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
-    args = parser.parse_args(argv)
-
-    accuracy = intent_accuracy(args.results)
-    entities = entity_f1(args.results)
-    print(f"NLU held-out set ({args.results}):")
-    print(f"  intent accuracy: {accuracy:.3f} (minimum {args.min_intent_accuracy})")
+def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float) -> List[str]:
+    """Print one held-out set's figures; return what falls below the bar."""
+    accuracy = intent_accuracy(results)
+    entities = entity_f1(results)
+    print(f"NLU held-out set ({results}):")
+    print(f"  intent accuracy: {accuracy:.3f} (minimum {min_intent_accuracy})")
     for extractor, (overall, per_entity) in entities.items():
         detail = ", ".join(f"{name} {f1:.3f}" for name, f1 in sorted(per_entity.items()))
-        print(f"  entity F1 ({extractor}): {overall:.3f} (minimum {args.min_entity_f1}): {detail}")
-    errors = misclassified(args.results)
+        print(f"  entity F1 ({extractor}): {overall:.3f} (minimum {min_entity_f1}): {detail}")
+    errors = misclassified(results)
     if errors:
         print("  misclassified messages:")
         print("\n".join(errors))
 
     failures = []
-    if accuracy < args.min_intent_accuracy:
-        failures.append(f"intent accuracy {accuracy:.3f} < {args.min_intent_accuracy}")
+    if accuracy < min_intent_accuracy:
+        failures.append(f"{results}: intent accuracy {accuracy:.3f} < {min_intent_accuracy}")
     if not entities:
-        failures.append("no entity report found: did `rasa test nlu` run an entity extractor?")
+        failures.append(f"{results}: no entity report found: did `rasa test nlu` run an entity extractor?")
     failures += [
-        f"entity F1 of {extractor} {overall:.3f} < {args.min_entity_f1}"
+        f"{results}: entity F1 of {extractor} {overall:.3f} < {min_entity_f1}"
         for extractor, (overall, _) in entities.items()
-        if overall < args.min_entity_f1
+        if overall < min_entity_f1
+    ]
+    return failures
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path, nargs="+", help="one `rasa test nlu --out` folder per held-out set")
+    parser.add_argument("--min-intent-accuracy", type=float, default=0.95)
+    parser.add_argument("--min-entity-f1", type=float, default=0.95)
+    parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
+    args = parser.parse_args(argv)
+
+    failures = [
+        failure
+        for results in args.results
+        for failure in judge(results, args.min_intent_accuracy, args.min_entity_f1)
     ]
     if failures and not args.report_only:
         print("NLU gate FAILED: " + "; ".join(failures), file=sys.stderr)

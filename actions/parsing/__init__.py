@@ -14,25 +14,29 @@ amount or prompting the wrong phone.
 Reasons, by parser:
 
 - :func:`booking_reference_key`: ``not_a_booking_reference``
-- :func:`parse_amount`: ``not_a_number``, ``not_positive``, ``too_many_decimals``, ``too_large``
+- :func:`parse_amount`: ``not_a_number``, ``not_positive``, ``too_many_decimals``, ``too_large``,
+  and ``ambiguous`` (an :class:`AmbiguousAmount` carrying both readings of "1.500")
 - :func:`parse_channel`: ``unknown_channel``
 - :func:`normalise_msisdn`: ``not_a_phone_number``, ``not_zimbabwe``, ``not_mobile``
 - :func:`parse_otp`: ``not_an_otp``
 
 :func:`amount_mentioned` says whether a reply to another question also names
 an amount. :func:`is_cancel_request` and :func:`asks_for_sender_number` recognise the
-two instructions a customer may type at any question.
+two instructions a customer may type at any question; :func:`is_reaction` an emoji,
+sticker or "ok" that answers nothing.
 """
-from actions.parsing.amounts import AmountChoice, AmountShare, parse_amount
+from actions.parsing.amounts import AmbiguousAmount, AmountChoice, AmountShare, parse_amount
 from actions.parsing.channels import CHANNEL_NAMES, parse_channel
 from actions.parsing.mentions import amount_mentioned
 from actions.parsing.otp import parse_otp
 from actions.parsing.phrases import asks_for_sender_number, is_cancel_request
+from actions.parsing.reactions import is_reaction
 from actions.parsing.phones import normalise_msisdn, zimbabwe_mobile_or_none
 from actions.parsing.references import booking_reference_key, find_booking_reference_key
 from actions.parsing.text import InvalidInput
 
 __all__ = [
+    "AmbiguousAmount",
     "AmountChoice",
     "AmountShare",
     "CHANNEL_NAMES",
@@ -42,6 +46,7 @@ __all__ = [
     "booking_reference_key",
     "find_booking_reference_key",
     "is_cancel_request",
+    "is_reaction",
     "normalise_msisdn",
     "parse_amount",
     "parse_channel",

@@ -36,7 +36,11 @@ def amount_mentioned(text: object, intent: Optional[str]) -> bool:
         choice = parse_amount(cleaned)
     except InvalidInput as error:
         # "-5" or "50.123" were meant as amounts: let the validator explain.
-        return error.reason != "not_a_number" and (intent in _AMOUNT_INTENTS or bool(_PAY_WORD.search(cleaned)))
+        # "$1.500" (1.50 or 1,500?) too: the validator asks which was meant.
+        marked = bool(getattr(error, "currencies", None))
+        return error.reason != "not_a_number" and (
+            marked or intent in _AMOUNT_INTENTS or bool(_PAY_WORD.search(cleaned))
+        )
     if choice.value is None:
         return bool(_NAMED_SHARE.search(cleaned))
-    return bool(choice.currency) or intent in _AMOUNT_INTENTS or bool(_PAY_WORD.search(cleaned))
+    return bool(choice.currencies) or intent in _AMOUNT_INTENTS or bool(_PAY_WORD.search(cleaned))

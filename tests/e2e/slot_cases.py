@@ -105,6 +105,15 @@ ZWG_AMOUNTS: List[Tuple[str, str]] = [
     ("2k zig", "2000.00"),
     ("1,500", "1500.00"),
     ("four thousand", "4000.00"),
+    # Thousands as people type them (actions/parsing/figures.py has the table).
+    ("1 500", "1500.00"),
+    ("zwg 2 000", "2000.00"),
+    ("3 000 zig", "3000.00"),
+    ("1 500,00", "1500.00"),
+    ("ZWG 1 500.50", "1500.50"),
+    ("1.500,50", "1500.50"),
+    ("1\u00a0500", "1500.00"),
+    ("i want to pay 2 500", "2500.00"),
 ]
 
 CHANNELS: List[Tuple[str, str]] = [
@@ -202,6 +211,11 @@ OPENINGS: List[Tuple[str, Dict[str, str]]] = [
     (f"pay for {T005}", {"booking_reference": T005, "amount": None}),
     (f"pay {SLYKER} 0772 123 456 ecocash 60 dollars",
      {"booking_reference": SLYKER, "amount": "60.00", "payment_channel": "ecocash", "phone_number": "263772123456"}),
+    (f"pay 70 for {SLYKER} from 0772 123 456",
+     {"booking_reference": SLYKER, "amount": "70.00", "phone_number": "263772123456"}),
+    (f"pay zwg 1 500 for {ZWG} with ecocash", {"booking_reference": ZWG, "amount": "1500.00"}),
+    (f"pay 50 euros for {SLYKER}", {"booking_reference": SLYKER, "amount": None}),
+    (f"ngifuna ukukhokha {T005}", {"booking_reference": T005}),
 ]
 
 # An amount in the opening message, before the booking is known: kept, and
@@ -212,6 +226,8 @@ EARLY_AMOUNTS: List[Tuple[str, str, Dict[str, str]]] = [
     ("i want to pay fifty dollars", SLYKER, {"amount": "50.00"}),
     ("pay the deposit", T005, {"amount": "425.00"}),
     ("pay half please", SLYKER, {"amount": "400.00"}),
+    ("i need to pay 1 500 towards our kariba trip", ZWG, {"amount": "1500.00"}),
+    ("pay 50 euros please", SLYKER, {"amount": None}),
 ]
 
 # Numbers that are not the amount, typed at the amount question of SLYKER:
@@ -220,4 +236,18 @@ NOT_AMOUNTS: List[Tuple[str, Dict[str, object]]] = [
     ("0772123456", {"amount": None, "phone_number": "263772123456"}),
     ("+263 77 212 3456", {"amount": None, "phone_number": "263772123456"}),
     ("my number is 0712 000 002", {"amount": None, "phone_number": "263712000002"}),
+    # Refused (another currency) or asked about (two readings), never taken.
+    ("50 euros", {"amount": None}),
+    ("€50", {"amount": None}),
+    ("R500", {"amount": None}),
+    ("300 rand", {"amount": None}),
+    ("£40", {"amount": None}),
+    ("ZWL 100", {"amount": None}),
+    ("50 zig", {"amount": None}),
+    ("1.500", {"amount": None}),
+    ("12,50", {"amount": None}),
+    # Reactions: nothing taken, and not counted as a wrong answer.
+    ("👍", {"amount": None, "invalid_answers": 0}),
+    ("ok", {"amount": None, "invalid_answers": 0}),
+    ("lol", {"amount": None, "invalid_answers": 0}),
 ]

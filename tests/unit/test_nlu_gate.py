@@ -43,3 +43,17 @@ def test_fails_without_an_entity_report(tmp_path: Path) -> None:
 
 def test_report_only_never_fails(tmp_path: Path) -> None:
     assert nlu_gate.main([str(write_reports(tmp_path, 0.5, 0.5)), "--report-only"]) == 0
+
+
+def test_each_held_out_set_is_judged_on_its_own(tmp_path: Path, capsys) -> None:
+    # The customer-side set dropping is not hidden by the other set's good score.
+    test_set, customer_set = tmp_path / "nlu", tmp_path / "nlu_customer"
+    test_set.mkdir()
+    customer_set.mkdir()
+    write_reports(test_set, 0.99, 1.0)
+    write_reports(customer_set, 0.90, 1.0)
+    assert nlu_gate.main([str(test_set), str(customer_set)]) == 1
+    captured = capsys.readouterr()
+    assert f"({test_set})" in captured.out and f"({customer_set})" in captured.out
+    assert f"{customer_set}: intent accuracy 0.900 < 0.95" in captured.err
+    assert str(test_set) + ":" not in captured.err

@@ -175,7 +175,7 @@ def test_parse_amount(text, expected):
     pytest.param("NaN", "not_a_number", id="nan"),
     pytest.param("Infinity", "not_a_number", id="infinity"),
     pytest.param("inf", "not_a_number", id="inf"),
-    pytest.param("12,50", "not_a_number", id="decimal-comma"),
+    pytest.param("12,50", "ambiguous", id="decimal-comma-or-misplaced-thousands"),
     pytest.param("this one", "not_a_number", id="pronoun-one"),
     pytest.param("one two three", "not_a_number", id="word-soup"),
     pytest.param("fifty sixty", "not_a_number", id="two-tens"),
