@@ -13,10 +13,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.abuse_limits import describe_wait
 from actions.form_turn import gave_another_answer
 from actions.parsing import InvalidInput, is_cancel_request, parse_otp
 from actions.payments import CancelOutcome, SubmitOutcome
-from actions.runtime import ServiceFailure, call_payments
+from actions.runtime import ServiceFailure, call_payments, settings
 
 
 class OtpQuestion:
@@ -45,7 +46,18 @@ class OtpQuestion:
         try:
             result = await call_payments("submit_otp", transaction_reference, otp)
         except ServiceFailure:
-            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
+            # The OTP may have reached O'mari: never say nothing was charged.
+            dispatcher.utter_message(
+                response="utter_service_error_after_otp", support_contact=settings().support_contact
+            )
+            return {"otp": None, "payment_halt": "service_error"}
+        if result.outcome is SubmitOutcome.WALLET_OTP_LIMIT:
+            dispatcher.utter_message(
+                response="utter_wallet_otp_limit_reached",
+                retry_in=describe_wait(result.retry_after),
+                support_contact=settings().support_contact,
+            )
+            return {"otp": None, "payment_halt": "wallet_otp_limit"}
         if result.outcome is SubmitOutcome.WRONG_OTP:
             dispatcher.utter_message(
                 response="utter_wrong_otp",

@@ -46,6 +46,9 @@ HALT_RESPONSES: Dict[Text, Optional[Text]] = {
     "cancelled": None,
     "service_error": None,
     "otp_limit_reached": None,
+    "wallet_otp_limit": None,
+    "lookups_paused": None,
+    "balance_in_progress": None,
 }
 OUTCOME_RESPONSES: Dict[Text, Text] = {
     "otp_attempts_exceeded": "utter_otp_attempts_exceeded",
@@ -161,10 +164,12 @@ class ActionConcludePayment(Action):
         transaction, booking = receipt
         if outcome == "declined":
             reason = DECLINE_REASONS.get(transaction.response_code or "", "declined")
+            # Declined after /request went out: the wording never claims nothing moved.
             dispatcher.utter_message(
                 response="utter_payment_declined_insufficient_funds"
                 if reason == "insufficient_funds"
-                else "utter_payment_declined"
+                else "utter_payment_declined_after_request",
+                support_contact=settings().support_contact,
             )
             return
         dispatcher.utter_message(
