@@ -167,6 +167,24 @@ def test_downgrade_to_nothing_and_back_up(empty_database: str) -> None:
     assert schema_differences(empty_database) == []
 
 
+def test_revision_0003_flags_bookings_already_paid_above_their_total(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0002")
+    execute(empty_database,
+            "INSERT INTO bookings (id, reference, lookup_key, customer_name, customer_phone, tour_name, total,"
+            " amount_paid, opening_amount_paid, currency, status, created_at, updated_at) VALUES"
+            " (1, 'BK-A', 'BKA', 'A', '263712000001', 'T', 120000, 200000, 200000, 'USD', 'paid',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00'),"
+            " (2, 'BK-B', 'BKB', 'B', '263712000002', 'T', 50000, 10000, 10000, 'USD', 'pending',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    assert upgrade_to_head(empty_database) == ("0002", head_revision())
+    assert execute(empty_database, "SELECT reference, overpaid_amount FROM bookings ORDER BY id") == [
+        ("BK-A", 80000), ("BK-B", 0)]
+    command.downgrade(config, "0002")
+    assert "overpaid_amount" not in booking_columns(empty_database)
+    assert "booking_lookup_misses" not in tables(empty_database)
+
+
 # -- databases made before migrations --------------------------------------------------
 
 
