@@ -13,7 +13,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.abuse_limits import describe_wait
 from actions.form_turn import gave_another_answer
 from actions.parsing import InvalidInput, is_cancel_request, parse_otp
 from actions.payments import CancelOutcome, SubmitOutcome
@@ -52,12 +51,10 @@ class OtpQuestion:
             )
             return {"otp": None, "payment_halt": "service_error"}
         if result.outcome is SubmitOutcome.WALLET_OTP_LIMIT:
-            dispatcher.utter_message(
-                response="utter_wallet_otp_limit_reached",
-                retry_in=describe_wait(result.retry_after),
-                support_contact=settings().support_contact,
+            halt = self._halt_on_limit(
+                dispatcher, "utter_wallet_otp_limit_reached", result.retry_after, "wallet_otp_limit"
             )
-            return {"otp": None, "payment_halt": "wallet_otp_limit"}
+            return {"otp": None, **halt}
         if result.outcome is SubmitOutcome.WRONG_OTP:
             dispatcher.utter_message(
                 response="utter_wrong_otp",

@@ -97,12 +97,8 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         except ServiceFailure:
             return self._halt_on_service_failure(dispatcher)
         if lookup.outcome is LookupOutcome.LOCKED_OUT:
-            dispatcher.utter_message(
-                response="utter_booking_lookups_paused",
-                retry_in=describe_wait(lookup.retry_after),
-                support_contact=settings().support_contact,
-            )
-            return {"booking_reference": None, "payment_halt": "lookups_paused"}
+            halt = self._halt_on_limit(dispatcher, "utter_booking_lookups_paused", lookup.retry_after, "lookups_paused")
+            return {"booking_reference": None, **halt}
         booking = lookup.booking
         if booking is None:
             return self._reject(
@@ -256,14 +252,15 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
                 "invalid_answers": 0,
             }
         if start.outcome is StartOutcome.LIMIT_REACHED:
-            dispatcher.utter_message(
-                response=f"utter_otp_limit_reached_{start.limit.scope.value}",
+            halt = self._halt_on_limit(
+                dispatcher,
+                f"utter_otp_limit_reached_{start.limit.scope.value}",
+                start.retry_after,
+                "otp_limit_reached",
                 limit=start.limit.count,
                 window=start.limit.description,
-                retry_in=describe_wait(start.retry_after),
-                support_contact=settings().support_contact,
             )
-            return {"phone_number": msisdn, "payment_halt": "otp_limit_reached"}
+            return {"phone_number": msisdn, **halt}
         if start.outcome is StartOutcome.BALANCE_IN_PROGRESS:
             return self._balance_in_progress(start, dispatcher, tracker)
         if start.outcome is StartOutcome.NOT_REGISTERED:
@@ -344,6 +341,19 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         if invalid_answers >= settings().max_invalid_answers:
             rejection["payment_halt"] = "too_many_invalid_answers"
         return rejection
+
+    @staticmethod
+    def _halt_on_limit(
+        dispatcher: CollectingDispatcher, response: Text, retry_after: Any, halt: Text, **variables: Any
+    ) -> Halt:
+        """A limit refused this (nothing went to O'mari): say which, and when to try again."""
+        dispatcher.utter_message(
+            response=response,
+            retry_in=describe_wait(retry_after),
+            support_contact=settings().support_contact,
+            **variables,
+        )
+        return {"payment_halt": halt}
 
     @staticmethod
     def _halt_on_service_failure(dispatcher: CollectingDispatcher) -> Halt:

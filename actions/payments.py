@@ -314,7 +314,9 @@ class PaymentService:
         logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",
                        mask_msisdn(transaction.msisdn), cap, transaction_reference)
         self._fail(
-            transaction_reference, TransactionStatus.OTP_SENT, response_message="too many wrong OTPs on this wallet today"
+            transaction_reference,
+            TransactionStatus.OTP_SENT,
+            response_message="too many wrong OTPs on this wallet today",
         )
         retry_after = (oldest + WALLET_GUESS_WINDOW - utc_now()) if oldest else WALLET_GUESS_WINDOW
         return self._result(SubmitOutcome.WALLET_OTP_LIMIT, transaction_reference, retry_after=retry_after)
