@@ -51,3 +51,21 @@ def refuse_other_currencies(booking: BookingSnapshot, currencies: AbstractSet[st
     """Refuse a message naming any currency but the booking's: never converted, never ignored."""
     if any(currency != booking.currency for currency in currencies):
         raise AmountRejected("wrong_currency")
+
+
+class BalanceReserved(ValueError):
+    """Open payments on the booking already speak for the balance this payment wanted.
+
+    ``in_progress`` is what the other open payments (otp_sent, pending, held)
+    take; ``available`` is what is left for a new payment (possibly zero).
+    """
+
+    def __init__(self, in_progress: Decimal, available: Decimal) -> None:
+        super().__init__(f"{in_progress} already in progress; {available} available")
+        self.in_progress = in_progress
+        self.available = available
+
+
+def available_to_pay(total: Decimal, amount_paid: Decimal, in_progress: Decimal) -> Decimal:
+    """What a new payment may take: the balance due less every open payment, never below zero."""
+    return max(total - amount_paid - in_progress, Decimal("0")).quantize(CENT)

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.form_turn import gave_another_answer
 from actions.parsing import InvalidInput, is_cancel_request, parse_otp
 from actions.payments import CancelOutcome, SubmitOutcome
-from actions.runtime import ServiceFailure, call_payments
+from actions.runtime import ServiceFailure, call_payments, settings
 
 
 class OtpQuestion:
@@ -45,7 +45,16 @@ class OtpQuestion:
         try:
             result = await call_payments("submit_otp", transaction_reference, otp)
         except ServiceFailure:
-            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
+            # The OTP may have reached O'mari: never say nothing was charged.
+            dispatcher.utter_message(
+                response="utter_service_error_after_otp", support_contact=settings().support_contact
+            )
+            return {"otp": None, "payment_halt": "service_error"}
+        if result.outcome is SubmitOutcome.WALLET_OTP_LIMIT:
+            halt = self._halt_on_limit(
+                dispatcher, "utter_wallet_otp_limit_reached", result.retry_after, "wallet_otp_limit"
+            )
+            return {"otp": None, **halt}
         if result.outcome is SubmitOutcome.WRONG_OTP:
             dispatcher.utter_message(
                 response="utter_wrong_otp",

@@ -48,7 +48,8 @@ from actions.form_turn import (
     latest_intent,
     value_before_this_turn,
 )
-from actions.payments import StartOutcome
+from actions.abuse_limits import describe_wait
+from actions.payments import LookupOutcome, PaymentStart, StartOutcome
 from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.snapshots import BookingSnapshot
@@ -92,9 +93,13 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         except InvalidInput:
             return self._reject("booking_reference", dispatcher, tracker, "utter_invalid_booking_reference")
         try:
-            booking = await call_payments("find_booking", lookup_key)
+            lookup = await call_payments("look_up_booking", tracker.sender_id, lookup_key)
         except ServiceFailure:
             return self._halt_on_service_failure(dispatcher)
+        if lookup.outcome is LookupOutcome.LOCKED_OUT:
+            halt = self._halt_on_limit(dispatcher, "utter_booking_lookups_paused", lookup.retry_after, "lookups_paused")
+            return {"booking_reference": None, **halt}
+        booking = lookup.booking
         if booking is None:
             return self._reject(
                 "booking_reference", dispatcher, tracker, "utter_unknown_booking", booking_reference=lookup_key
@@ -220,13 +225,17 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
                 "invalid_answers": 0,
             }
         if start.outcome is StartOutcome.LIMIT_REACHED:
-            dispatcher.utter_message(
-                response="utter_otp_limit_reached",
+            halt = self._halt_on_limit(
+                dispatcher,
+                f"utter_otp_limit_reached_{start.limit.scope.value}",
+                start.retry_after,
+                "otp_limit_reached",
                 limit=start.limit.count,
                 window=start.limit.description,
-                support_contact=settings().support_contact,
             )
-            return {"phone_number": msisdn, "payment_halt": "otp_limit_reached"}
+            return {"phone_number": msisdn, **halt}
+        if start.outcome is StartOutcome.BALANCE_IN_PROGRESS:
+            return self._balance_in_progress(start, dispatcher, tracker)
         if start.outcome is StartOutcome.NOT_REGISTERED:
             return self._reject(
                 "phone_number",
@@ -242,6 +251,28 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
             StartOutcome.AMOUNT_REJECTED: "declined",
         }[start.outcome]
         return {"phone_number": msisdn, "payment_halt": halt}
+
+    def _balance_in_progress(
+        self, start: PaymentStart, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Dict[Text, Any]:
+        """Another payment holds the balance: say how much, and ask again for what is left, if anything."""
+        booking_reference = tracker.get_slot("booking_reference")
+        in_progress = format_money(start.in_progress, start.currency)
+        if start.available <= 0:
+            dispatcher.utter_message(
+                response="utter_balance_in_progress_nothing_left",
+                in_progress=in_progress,
+                booking_reference=booking_reference,
+                support_contact=settings().support_contact,
+            )
+            return {"payment_halt": "balance_in_progress"}
+        dispatcher.utter_message(
+            response="utter_balance_in_progress_some_left",
+            in_progress=in_progress,
+            booking_reference=booking_reference,
+            available=format_money(start.available, start.currency),
+        )
+        return {"amount": None}
 
     # -- shared -------------------------------------------------------------------
 
@@ -283,6 +314,19 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         if invalid_answers >= settings().max_invalid_answers:
             rejection["payment_halt"] = "too_many_invalid_answers"
         return rejection
+
+    @staticmethod
+    def _halt_on_limit(
+        dispatcher: CollectingDispatcher, response: Text, retry_after: Any, halt: Text, **variables: Any
+    ) -> Halt:
+        """A limit refused this (nothing went to O'mari): say which, and when to try again."""
+        dispatcher.utter_message(
+            response=response,
+            retry_in=describe_wait(retry_after),
+            support_contact=settings().support_contact,
+            **variables,
+        )
+        return {"payment_halt": halt}
 
     @staticmethod
     def _halt_on_service_failure(dispatcher: CollectingDispatcher) -> Halt:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
 )
@@ -80,6 +81,15 @@ class TransactionStatus(str, enum.Enum):
     HELD = "held"
 
 
+# States whose amount is spoken for: the money may still move (or has moved and
+# awaits a person). A new payment may take only the balance these leave.
+RESERVING_TRANSACTION_STATUSES = (
+    TransactionStatus.INITIATED.value,
+    TransactionStatus.OTP_SENT.value,
+    TransactionStatus.PENDING.value,
+    TransactionStatus.HELD.value,
+)
+
 # States a transaction can still leave. Settling is a conditional update from
 # one of these, which is what makes crediting happen exactly once.
 OPEN_TRANSACTION_STATUSES = (
@@ -106,6 +116,10 @@ class Booking(Base):
     # the office. The invariant `python -m actions.ops audit` checks:
     # amount_paid == opening_amount_paid + the sum of successful transactions.
     opening_amount_paid = Column(Cents, nullable=False, default=Decimal("0.00"))
+    # How much more than the total has been credited: a debit O'mari confirmed
+    # late (after a person's intervention) is credited because the money moved,
+    # and the excess is flagged here for a refund (`ops overpaid` lists them).
+    overpaid_amount = Column(Cents, nullable=False, default=Decimal("0.00"))
     currency = Column(String(3), nullable=False)
     status = Column(String(16), nullable=False, default=BookingStatus.PENDING.value)
     created_at = Column(DateTime, nullable=False, default=utc_now)
@@ -119,6 +133,7 @@ class Booking(Base):
         CheckConstraint("total > 0", name="ck_booking_total_positive"),
         CheckConstraint("amount_paid >= 0", name="ck_booking_paid_not_negative"),
         CheckConstraint("opening_amount_paid >= 0", name="ck_booking_opening_not_negative"),
+        CheckConstraint("overpaid_amount >= 0", name="ck_booking_overpaid_not_negative"),
         CheckConstraint("currency IN ('USD', 'ZWG')", name="ck_booking_currency"),
     )
 
@@ -154,7 +169,8 @@ class PaymentTransaction(Base):
     booking_id = Column(Integer, ForeignKey("bookings.id"), nullable=False, index=True)
     # Who asked for it in the chat; scopes "my latest payment" and abuse limits.
     sender_id = Column(String(128), nullable=False, index=True)
-    msisdn = Column(String(12), nullable=False)
+    # Indexed: OTP requests are limited per wallet number across all chats.
+    msisdn = Column(String(12), nullable=False, index=True)
     amount = Column(Cents, nullable=False)
     currency = Column(String(3), nullable=False)
     customer_channel = Column(String(16), nullable=False)
@@ -166,13 +182,30 @@ class PaymentTransaction(Base):
     status = Column(String(16), nullable=False, default=TransactionStatus.INITIATED.value, index=True)
     response_code = Column(String(8))
     response_message = Column(String(255))
-    created_at = Column(DateTime, nullable=False, default=utc_now)
+    # Indexed: the merchant-wide OTP request limit counts every recent row.
+    created_at = Column(DateTime, nullable=False, default=utc_now, index=True)
     updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)
     credited_at = Column(DateTime)
 
     booking = relationship("Booking", back_populates="transactions")
 
     __table_args__ = (CheckConstraint("amount > 0", name="ck_transaction_amount_positive"),)
+
+
+class BookingLookupMiss(Base):
+    """One unknown booking reference a chat sent: counted to stop enumeration.
+
+    Only when the limits are counted in the database (no RATE_LIMIT_REDIS_URL);
+    the reference itself is not kept, only who tried and when.
+    """
+
+    __tablename__ = "booking_lookup_misses"
+
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+
+    __table_args__ = (Index("ix_booking_lookup_misses_sender_created", "sender_id", "created_at"),)
 
 
 def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:

@@ -10,7 +10,8 @@ Commands:
   transactions [--status S] [--sender ID] [--booking REF] [--json]
                                      transactions, oldest first
   reconcile [--json]                 settle pending and stale unanswered payments with GET /query
-  audit [--json]                     check amount_paid == opening amount + successful payments
+  audit [--json]                     check amount_paid == opening amount + successful payments, and paid <= total
+  overpaid [--json]                  bookings credited above their total, with the excess to refund
   resolve-held REF --credit|--fail   a person's decision on a payment held for review
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from actions.migrations import SchemaNotCurrent, require_current_schema, upgrade
 from actions.models import TransactionStatus
 from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
-from actions.payments import PaymentPolicy, PaymentService
+from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
 from actions.settings import load_settings
 from actions.snapshots import TransactionSnapshot
 from actions.store import BookingStore
@@ -132,27 +133,47 @@ def _service(store: BookingStore) -> PaymentService:
 
 
 def cmd_reconcile(store: BookingStore, args: argparse.Namespace) -> int:
+    """Exit 1 when a payment could not be settled (logged with its reference); the others are."""
     results = [
         {"reference": reference, "outcome": outcome.value} for reference, outcome in _service(store).reconcile_all()
     ]
     _print(results, args.json)
+    skipped = [result["reference"] for result in results if result["outcome"] == SubmitOutcome.SKIPPED.value]
+    if skipped:
+        print(f"{len(skipped)} payment(s) could not be settled: {', '.join(skipped)}", file=sys.stderr)
+        return 1
     return 0
 
 
 def cmd_audit(store: BookingStore, args: argparse.Namespace) -> int:
-    """Exit 1, listing them, if any booking's amount_paid is not explained by its payments."""
+    """Exit 1, listing them, if a booking's amount_paid is not explained by its payments or exceeds its total."""
     broken = [
-        {"reference": ref, "amount_paid": _money(paid), "opening_amount_paid": _money(opening),
-         "successful_payments": _money(credited), "difference": _money(paid - opening - credited)}
-        for ref, paid, opening, credited in store.payment_totals()
-        if paid != opening + credited
+        {"reference": ref, "amount_paid": _money(paid), "total": _money(total),
+         "opening_amount_paid": _money(opening), "successful_payments": _money(credited),
+         "difference": _money(paid - opening - credited), "overpaid": _money(max(paid - total, Decimal("0")))}
+        for ref, paid, opening, credited, total in store.payment_totals()
+        if paid != opening + credited or paid > total
     ]
     _print(broken, args.json)
     if broken:
-        print(f"{len(broken)} booking(s) break amount_paid == opening + successful payments", file=sys.stderr)
+        print(f"{len(broken)} booking(s) break amount_paid == opening + successful payments <= total",
+              file=sys.stderr)
         return 1
     if not args.json:
-        print("every booking's amount_paid equals its opening amount plus its successful payments")
+        print("every booking's amount_paid equals its opening amount plus its successful payments, within its total")
+    return 0
+
+
+def cmd_overpaid(store: BookingStore, args: argparse.Namespace) -> int:
+    """Bookings a late-confirmed debit took above their total: each excess is owed back to a customer."""
+    found = [
+        {"reference": booking.reference, "total": _money(booking.total), "paid": _money(booking.amount_paid),
+         "overpaid": _money(booking.overpaid_amount), "currency": booking.currency}
+        for booking in store.overpaid_bookings()
+    ]
+    _print(found, args.json)
+    if not found and not args.json:
+        print("no booking is overpaid")
     return 0
 
 
@@ -208,9 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--json", action="store_true")
     reconcile.set_defaults(handler=cmd_reconcile)
 
-    audit = commands.add_parser("audit", help="check every booking's amount_paid against its payments")
+    audit = commands.add_parser("audit", help="check every booking's amount_paid against its payments and total")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)
+
+    overpaid = commands.add_parser("overpaid", help="list bookings credited above their total (refund the excess)")
+    overpaid.add_argument("--json", action="store_true")
+    overpaid.set_defaults(handler=cmd_overpaid)
 
     resolve = commands.add_parser("resolve-held", help="settle a payment held for review, by hand")
     resolve.add_argument("reference", help="the transaction's reference (a UUID)")

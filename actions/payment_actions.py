@@ -51,6 +51,9 @@ HALT_RESPONSES: Dict[Text, Optional[Text]] = {
     # actions/form_non_answers.py has already answered these:
     "not_a_payment": None,
     "closed_payment_code": None,
+    "wallet_otp_limit": None,
+    "lookups_paused": None,
+    "balance_in_progress": None,
 }
 # Outcomes whose message offers "Send a fresh OTP" (actions/fresh_otp.py).
 FRESH_OTP_OUTCOMES = frozenset({"otp_attempts_exceeded", "otp_expired"})
@@ -172,10 +175,12 @@ class ActionConcludePayment(Action):
         transaction, booking = receipt
         if outcome == "declined":
             reason = DECLINE_REASONS.get(transaction.response_code or "", "declined")
+            # Declined after /request went out: the wording never claims nothing moved.
             dispatcher.utter_message(
                 response="utter_payment_declined_insufficient_funds"
                 if reason == "insufficient_funds"
-                else "utter_payment_declined"
+                else "utter_payment_declined_after_request",
+                support_contact=settings().support_contact,
             )
             return
         dispatcher.utter_message(

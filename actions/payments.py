@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
 from actions.abuse_limits import RequestLimitReached
+from actions.amount_rules import BalanceReserved
+from actions.lookup_limits import BookingLookupLimiter, DatabaseLookupLimiter
 from actions.models import TransactionStatus, utc_now
 from actions.omari import OmariClient, Outcome, mask_msisdn
 from actions.payment_types import (  # noqa: F401 - re-exported: callers import them from here
@@ -27,7 +30,9 @@ from actions.payment_types import (  # noqa: F401 - re-exported: callers import 
     MAX_OTP_ATTEMPTS,
     OTP_LIFETIME,
     WRONG_OTP_CODE,
+    BookingLookup,
     CancelOutcome,
+    LookupOutcome,
     PaymentPolicy,
     PaymentResult,
     PaymentStart,
@@ -44,15 +49,24 @@ logger = logging.getLogger(__name__)
 # States a payment can be left in before the OTP is sent to O'mari: no /request
 # has gone out, so no money can have moved.
 _BEFORE_REQUEST = (TransactionStatus.INITIATED.value, TransactionStatus.OTP_SENT.value)
+# Wrong OTPs on a wallet are counted over the payments of the last day.
+WALLET_GUESS_WINDOW = timedelta(days=1)
 
 
 class PaymentService:
     """Starts, completes, cancels and settles O'mari payments against bookings."""
 
-    def __init__(self, store: BookingStore, omari: OmariClient, policy: Optional[PaymentPolicy] = None) -> None:
+    def __init__(
+        self,
+        store: BookingStore,
+        omari: OmariClient,
+        policy: Optional[PaymentPolicy] = None,
+        lookup_limiter: Optional[BookingLookupLimiter] = None,
+    ) -> None:
         self._store = store
         self._omari = omari
         self._policy = policy if policy is not None else PaymentPolicy.from_settings(load_settings())
+        self._lookups = lookup_limiter if lookup_limiter is not None else DatabaseLookupLimiter(store)
         settlement = Settlement(store)
         # The settling steps, shared with reconciliation (actions/settlement.py).
         self._settle = settlement.settle
@@ -62,6 +76,26 @@ class PaymentService:
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         return self._store.find_booking(lookup_key)
+
+    def look_up_booking(self, sender_id: str, lookup_key: str) -> BookingLookup:
+        """A reference the customer typed, counted against enumeration (actions/lookup_limits.py).
+
+        A chat past its limit of unknown references gets no lookup at all, not
+        even of a real booking, until the limit's window lets it try again.
+        """
+        limit = self._policy.booking_lookup_limit
+        if limit is not None:
+            try:
+                self._lookups.refuse_if_locked_out(sender_id, limit)
+            except RequestLimitReached as refused:
+                logger.warning("booking lookups refused for sender %s: %s", mask_msisdn(sender_id), refused)
+                return BookingLookup(LookupOutcome.LOCKED_OUT, retry_after=refused.retry_after)
+        booking = self._store.find_booking(lookup_key)
+        if booking is not None:
+            return BookingLookup(LookupOutcome.FOUND, booking)
+        if limit is not None:
+            self._lookups.record_miss(sender_id, limit)
+        return BookingLookup(LookupOutcome.UNKNOWN)
 
     def receipt(
         self, transaction_reference: Optional[str]
@@ -90,7 +124,7 @@ class PaymentService:
 
         reference = str(uuid.uuid4())
         try:
-            self._store.create_transaction(
+            _, replaced = self._store.create_transaction(
                 reference=reference,
                 booking_reference=booking.reference,
                 sender_id=sender_id,
@@ -101,9 +135,22 @@ class PaymentService:
                 limits=self._policy.request_limits,
             )
         except RequestLimitReached as refused:
-            logger.warning("OTP request refused for sender %s: %s", mask_msisdn(sender_id), refused)
-            return PaymentStart(StartOutcome.LIMIT_REACHED, limit=refused.limit)
-        self._close_awaiting_otp(sender_id, keep=reference)
+            logger.warning(
+                "OTP request refused for sender %s, wallet %s: %s",
+                mask_msisdn(sender_id), mask_msisdn(msisdn), refused,
+            )
+            return PaymentStart(StartOutcome.LIMIT_REACHED, limit=refused.limit, retry_after=refused.retry_after)
+        except BalanceReserved as reserved:
+            logger.info("payment of %s on %s refused: %s", amount, booking.reference, reserved)
+            return PaymentStart(
+                StartOutcome.BALANCE_IN_PROGRESS,
+                in_progress=reserved.in_progress,
+                available=reserved.available,
+                currency=booking.currency,
+            )
+        for earlier in replaced:
+            # Closed in the new payment's own write: only the void at O'mari is left.
+            self._void_if_not_debited(earlier)
         auth = self._omari.authorise(msisdn, reference, amount, booking.currency)
         fields = dict(response_code=auth.response_code, response_message=auth.message[:255])
         if auth.outcome is Outcome.SUCCESS:
@@ -132,20 +179,23 @@ class PaymentService:
         if transaction.status == TransactionStatus.OTP_SENT.value and self._otp_expired(transaction):
             self._fail(transaction_reference, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction_reference)
-        # Claim the transaction: of two messages carrying the OTP, one wins.
-        claimed = self._store.move_transaction(
-            transaction_reference,
-            from_statuses=[TransactionStatus.OTP_SENT.value],
-            to_status=TransactionStatus.PENDING.value,
+        # Claim the transaction: of two messages carrying the OTP, one wins; and
+        # none does once the wallet had its wrong OTPs for the day (same UPDATE).
+        claimed = self._store.claim_for_request(
+            transaction_reference, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW
         )
         if not claimed:
-            return self._result_for_unclaimable(transaction_reference)
+            return self._refused_claim(transaction_reference)
 
         debit = self._omari.request_payment(transaction.msisdn, transaction_reference, otp)
         if debit.outcome is Outcome.DECLINED and debit.response_code == WRONG_OTP_CODE:
             return self._wrong_otp(transaction_reference)
         # Whatever /request said, O'mari's own record decides whether to credit.
-        return self._settle(transaction, debit, self._omari.query(transaction_reference))
+        try:
+            return self._settle(transaction, debit, self._omari.query(transaction_reference))
+        except Exception:  # noqa: BLE001 - the money may have moved: never report this as a failure
+            logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
+            return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
     def reconcile(self, transaction_reference: str) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
@@ -171,7 +221,15 @@ class PaymentService:
             )
             if t.status == TransactionStatus.PENDING.value or self._otp_expired(t)
         ]
-        return [(t.reference, self.reconcile(t.reference).outcome) for t in candidates]
+        return [(t.reference, self._reconcile_or_skip(t.reference)) for t in candidates]
+
+    def _reconcile_or_skip(self, transaction_reference: str) -> SubmitOutcome:
+        """One payment's settling failing (a database error, a field too long) must not stop the run."""
+        try:
+            return self.reconcile(transaction_reference).outcome
+        except Exception:  # noqa: BLE001 - logged with its reference; the others still settle
+            logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
+            return SubmitOutcome.SKIPPED
 
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""
@@ -200,14 +258,6 @@ class PaymentService:
         return CancelOutcome.CANCELLED
 
     # -- internals -----------------------------------------------------------
-
-    def _close_awaiting_otp(self, sender_id: str, keep: str) -> None:
-        """A new payment replaces one still waiting for its OTP."""
-        for stale in self._store.list_transactions(
-            statuses=[TransactionStatus.OTP_SENT.value], sender_id=sender_id
-        ):
-            if stale.reference != keep:
-                self.cancel_payment(stale.reference)
 
     def _close_stale(self, transaction: TransactionSnapshot) -> PaymentResult:
         """Close a payment whose OTP expired unused; no /request went out for it."""
@@ -251,6 +301,25 @@ class PaymentService:
     def _otp_expired(self, transaction: TransactionSnapshot) -> bool:
         # Counted from when O'mari sent the OTP; wrong tries do not extend it.
         return utc_now() - transaction.created_at > self._policy.otp_lifetime
+
+    def _refused_claim(self, transaction_reference: str) -> PaymentResult:
+        """Why the OTP could not be sent: taken by another message, closed, or the wallet's guesses spent."""
+        transaction = self._store.get_transaction(transaction_reference)
+        cap = self._policy.wrong_otps_per_wallet_per_day
+        if transaction is None or transaction.status != TransactionStatus.OTP_SENT.value or cap is None:
+            return self._result_for_unclaimable(transaction_reference)
+        wrong, oldest = self._store.wrong_otps_on_wallet(transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW)
+        if wrong < cap:  # another message had it and gave it back meanwhile
+            return self._result_for_unclaimable(transaction_reference)
+        logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",
+                       mask_msisdn(transaction.msisdn), cap, transaction_reference)
+        self._fail(
+            transaction_reference,
+            TransactionStatus.OTP_SENT,
+            response_message="too many wrong OTPs on this wallet today",
+        )
+        retry_after = (oldest + WALLET_GUESS_WINDOW - utc_now()) if oldest else WALLET_GUESS_WINDOW
+        return self._result(SubmitOutcome.WALLET_OTP_LIMIT, transaction_reference, retry_after=retry_after)
 
     def _wrong_otp(self, transaction_reference: str) -> PaymentResult:
         attempts = self._store.count_wrong_otp(transaction_reference)

@@ -15,7 +15,8 @@ from typing import Callable, TypeVar
 
 from actions.migrations import SchemaNotCurrent, require_current_schema
 from actions.omari import OmariClient
-from actions.payments import PaymentService
+from actions.lookup_limits import lookup_limiter
+from actions.payments import PaymentPolicy, PaymentService
 from actions.rate_limits import request_limiter
 from actions.settings import Settings, load_settings
 from actions.store import BookingStore
@@ -53,7 +54,12 @@ def payment_service() -> PaymentService:
         request_limiter=request_limiter(config.rate_limit_redis_url),
     )
     logger.info("payment service ready: %r", config)
-    return PaymentService(store, OmariClient.from_settings(config))
+    return PaymentService(
+        store,
+        OmariClient.from_settings(config),
+        PaymentPolicy.from_settings(config),
+        lookup_limiter(config.rate_limit_redis_url, store),
+    )
 
 
 async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:

@@ -41,11 +41,26 @@ class Settings:
     # How long an OTP is accepted locally, counted from when /auth was asked.
     otp_lifetime_seconds: int = 300
     # Abuse limits on /auth (each one texts the customer and costs the
-    # merchant), per chat sender, counted in the database so they hold
-    # across every action-server instance.
+    # merchant), per chat sender, counted where every action-server instance
+    # sees them (actions/abuse_limits.py, actions/rate_limits.py).
     otp_requests_per_window: int = 3
     otp_request_window_minutes: int = 15
     otp_requests_per_day: int = 10
+    # The same limits per wallet number, from every chat together: a stranger
+    # opening eight chats must not text one phone eight times.
+    otp_wallet_requests_per_window: int = 3
+    otp_wallet_requests_per_day: int = 10
+    # Per booking, from every chat, in the same window as above.
+    otp_booking_requests_per_window: int = 5
+    # Every OTP request of the merchant per minute: the SMS budget's ceiling.
+    otp_merchant_requests_per_minute: int = 60
+    # Wrong OTPs on one wallet number per rolling day, over all its payments
+    # (each payment also closes after 3).
+    wrong_otps_per_wallet_per_day: int = 6
+    # Unknown booking references one chat may send in the window before the
+    # assistant stops looking references up (enumeration) and offers a person.
+    unknown_booking_limit: int = 5
+    unknown_booking_window_minutes: int = 15
     # How often `make serve` runs `python -m actions.ops reconcile`.
     reconcile_interval_seconds: int = 60
     # Threads the action server runs blocking payment work on (O'mari calls,
@@ -130,6 +145,13 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         otp_requests_per_window=_int(env, "OTP_REQUEST_LIMIT", 3),
         otp_request_window_minutes=_int(env, "OTP_REQUEST_WINDOW_MINUTES", 15),
         otp_requests_per_day=_int(env, "OTP_REQUEST_DAILY_LIMIT", 10),
+        otp_wallet_requests_per_window=_int(env, "OTP_WALLET_REQUEST_LIMIT", 3),
+        otp_wallet_requests_per_day=_int(env, "OTP_WALLET_REQUEST_DAILY_LIMIT", 10),
+        otp_booking_requests_per_window=_int(env, "OTP_BOOKING_REQUEST_LIMIT", 5),
+        otp_merchant_requests_per_minute=_int(env, "OTP_MERCHANT_REQUESTS_PER_MINUTE", 60),
+        wrong_otps_per_wallet_per_day=_int(env, "WRONG_OTP_WALLET_DAILY_LIMIT", 6),
+        unknown_booking_limit=_int(env, "UNKNOWN_BOOKING_LIMIT", 5),
+        unknown_booking_window_minutes=_int(env, "UNKNOWN_BOOKING_WINDOW_MINUTES", 15),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),

@@ -26,6 +26,7 @@ class BookingSnapshot:
     currency: str
     status: str
     accepts_payment: bool
+    overpaid_amount: Decimal = Decimal("0.00")
 
     @classmethod
     def of(cls, booking: Booking) -> "BookingSnapshot":
@@ -41,6 +42,7 @@ class BookingSnapshot:
             currency=booking.currency,
             status=booking.status,
             accepts_payment=booking.accepts_payment,
+            overpaid_amount=booking.overpaid_amount or Decimal("0.00"),
         )
 
 

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, contains_eager, sessionmaker
+from sqlalchemy.orm import Session, aliased, contains_eager, sessionmaker
 
 from actions import store_queries as queries
-from actions.abuse_limits import RequestLimit
+from actions.abuse_limits import LimitScope, RequestLimit
 from actions.database import make_engine
-from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
-from actions.models import booking_status_after_payment
-from actions.rate_limits import DatabaseRequestLimiter, OtpRequestLimiter
+from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, BookingLookupMiss, PaymentTransaction
+from actions.models import TransactionStatus, booking_status_after_payment, utc_now
+from actions.rate_limits import MERCHANT_KEY, DatabaseRequestLimiter, OtpRequestLimiter
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
+from actions.store_guards import fitted_to_columns, replace_awaiting_otp, reserve_balance
 
 __all__ = ["BookingStore", "booking_status_after_payment"]
 
@@ -83,10 +85,11 @@ class BookingStore:
             return True
 
     def delete_everything(self) -> None:
-        """Empty both tables (tests and `ops seed --reset` only)."""
+        """Empty every table (tests and `ops seed --reset` only)."""
         with self._session() as session:
             session.query(PaymentTransaction).delete()
             session.query(Booking).delete()
+            session.query(BookingLookupMiss).delete()
 
     # -- transactions -------------------------------------------------------
 
@@ -101,16 +104,20 @@ class BookingStore:
         currency: str,
         customer_channel: str,
         limits: Sequence[RequestLimit] = (),
-    ) -> TransactionSnapshot:
-        """Write a new transaction, unless it would break one of the sender's ``limits``.
+    ) -> Tuple[TransactionSnapshot, List[str]]:
+        """Write a new transaction, unless the balance or one of the ``limits`` refuses it.
 
-        The request limiter decides in the same database transaction, after
-        the row is inserted (on SQLite that takes the write lock, so racing
-        requests are counted one after the other); a refusal
-        (RequestLimitReached) rolls the row back, leaving the database as it was.
+        Returns the new transaction and the references of the sender's payments
+        it replaced (they were waiting for an OTP; void them at O'mari). Under
+        the booking's lock (PostgreSQL's row lock; on SQLite the insert takes
+        the one write lock) the amount must fit in what the booking's other open
+        payments leave (BalanceReserved otherwise), then the request limiter
+        decides. A refusal rolls everything back, leaving the database as it was.
         """
         with self._session() as session:
-            booking = session.execute(queries.BOOKING_BY_REFERENCE, {"reference": booking_reference}).scalar_one()
+            booking = session.execute(
+                queries.BOOKING_BY_REFERENCE_FOR_UPDATE, {"reference": booking_reference}
+            ).scalar_one()
             transaction = PaymentTransaction(
                 reference=reference,
                 booking=booking,
@@ -123,8 +130,51 @@ class BookingStore:
             )
             session.add(transaction)
             session.flush()
-            self._request_limiter.admit(session, sender_id, limits)
-            return TransactionSnapshot.of(transaction)
+            replaced = replace_awaiting_otp(session, sender_id, keep=reference)
+            reserve_balance(session, booking.id, reference, amount)
+            keys = {
+                LimitScope.SENDER: sender_id,
+                LimitScope.WALLET: msisdn,
+                LimitScope.BOOKING: booking.reference,
+                LimitScope.MERCHANT: MERCHANT_KEY,
+            }
+            self._request_limiter.admit(session, keys, limits)
+            return TransactionSnapshot.of(transaction), replaced
+
+    def wrong_otps_on_wallet(self, msisdn: str, since: datetime) -> Tuple[int, Optional[datetime]]:
+        """Wrong OTPs typed for ``msisdn`` on payments requested since ``since``, over every chat,
+        and when the oldest of those payments was requested (its guesses leave the count first)."""
+        with self._session() as session:
+            wrong, oldest = session.execute(
+                select(func.coalesce(func.sum(PaymentTransaction.otp_attempts), 0),
+                       func.min(PaymentTransaction.created_at)).where(
+                    PaymentTransaction.msisdn == msisdn,
+                    PaymentTransaction.created_at >= since,
+                    PaymentTransaction.otp_attempts > 0,
+                )
+            ).one()
+            return int(wrong), oldest
+
+    def record_lookup_miss(self, sender_id: str) -> None:
+        with self._session() as session:
+            session.add(BookingLookupMiss(sender_id=sender_id))
+
+    def lookup_misses(self, sender_id: str, since: datetime) -> Tuple[int, Optional[datetime]]:
+        """How many unknown references ``sender_id`` sent since ``since``, and when the first was."""
+        with self._session() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(BookingLookupMiss.created_at)).where(
+                    BookingLookupMiss.sender_id == sender_id, BookingLookupMiss.created_at >= since
+                )
+            ).one()
+            return int(count), oldest
+
+    def overpaid_bookings(self) -> List[BookingSnapshot]:
+        with self._session() as session:
+            found = session.execute(
+                select(Booking).where(Booking.overpaid_amount > Decimal("0.00")).order_by(Booking.reference)
+            ).scalars()
+            return [BookingSnapshot.of(booking) for booking in found]
 
     def latest_transaction(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The most recent payment this chat sender started, whatever its state, with its booking."""
@@ -134,8 +184,8 @@ class BookingStore:
             ).scalar_one_or_none()
             return _with_booking(transaction)
 
-    def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal]]:
-        """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments)."""
+    def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal, Decimal]]:
+        """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments, total)."""
         with self._session() as session:
             credited = (
                 select(
@@ -147,12 +197,16 @@ class BookingStore:
                 .subquery()
             )
             rows = session.execute(
-                select(Booking.reference, Booking.amount_paid, Booking.opening_amount_paid, credited.c.total)
+                select(Booking.reference, Booking.amount_paid, Booking.opening_amount_paid, credited.c.total,
+                       Booking.total)
                 .outerjoin(credited, credited.c.booking_id == Booking.id)
                 .order_by(Booking.reference)
             ).all()
             # SUM keeps the Cents type, so totals come back as Decimal (None: no payments).
-            return [(ref, paid, opening, (total or Decimal("0")).quantize(CENT)) for ref, paid, opening, total in rows]
+            return [
+                (ref, paid, opening, (credited or Decimal("0")).quantize(CENT), total)
+                for ref, paid, opening, credited, total in rows
+            ]
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         found = self.transaction_with_booking(reference)
@@ -210,7 +264,34 @@ class BookingStore:
                     PaymentTransaction.reference == reference,
                     PaymentTransaction.status.in_(list(from_statuses)),
                 )
-                .values(status=to_status, updated_at=utc_now(), **fields)
+                .values(status=to_status, updated_at=utc_now(), **fitted_to_columns(fields))
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def claim_for_request(self, reference: str, wrong_otp_cap: Optional[int], since: datetime) -> bool:
+        """Move an ``otp_sent`` payment to ``pending`` to send its OTP, once.
+
+        With ``wrong_otp_cap``, only while its wallet had fewer wrong OTPs than
+        that on payments since ``since``: checked inside the same UPDATE, so it
+        costs no extra query.
+        """
+        conditions = [
+            PaymentTransaction.reference == reference,
+            PaymentTransaction.status == TransactionStatus.OTP_SENT.value,
+        ]
+        if wrong_otp_cap is not None:
+            wallet = aliased(PaymentTransaction)
+            # Correlated to the row being updated: its wallet's payments since ``since``.
+            wrong_so_far = select(func.coalesce(func.sum(wallet.otp_attempts), 0)).where(
+                wallet.msisdn == PaymentTransaction.msisdn, wallet.created_at >= since
+            ).scalar_subquery()
+            conditions.append(wrong_so_far < wrong_otp_cap)
+        with self._session() as session:
+            result = session.execute(
+                update(PaymentTransaction)
+                .where(*conditions)
+                .values(status=TransactionStatus.PENDING.value, updated_at=utc_now())
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount == 1
@@ -256,21 +337,19 @@ class BookingStore:
         """
         with self._session() as session:
             now = utc_now()
+            settled_fields = fitted_to_columns(dict(
+                payment_reference=payment_reference,
+                debit_reference=debit_reference,
+                response_code=response_code,
+                response_message=response_message,
+            ))
             claimed = session.execute(
                 update(PaymentTransaction)
                 .where(
                     PaymentTransaction.reference == reference,
                     PaymentTransaction.status.in_(list(from_statuses)),
                 )
-                .values(
-                    status=TransactionStatus.SUCCESS.value,
-                    payment_reference=payment_reference,
-                    debit_reference=debit_reference,
-                    response_code=response_code,
-                    response_message=response_message[:255],
-                    credited_at=now,
-                    updated_at=now,
-                )
+                .values(status=TransactionStatus.SUCCESS.value, credited_at=now, updated_at=now, **settled_fields)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if claimed != 1:
@@ -284,6 +363,13 @@ class BookingStore:
                 queries.BOOKING_BY_ID_FOR_UPDATE, {"id": transaction.booking_id}
             ).scalar_one()
             booking.amount_paid = (booking.amount_paid + transaction.amount).quantize(CENT)
+            if booking.amount_paid > booking.total:
+                # The money moved, so it is credited; the excess is flagged for a refund.
+                booking.overpaid_amount = (booking.amount_paid - booking.total).quantize(CENT)
+                logger.error(
+                    "OVERPAID booking %s: paid %s of %s %s after transaction %s (see `python -m actions.ops overpaid`)",
+                    booking.reference, booking.amount_paid, booking.currency, booking.total, reference,
+                )
             booking.status = booking_status_after_payment(booking.status, booking.total, booking.amount_paid)
             logger.info(
                 "credited %s %s to booking %s (transaction %s)",

@@ -20,6 +20,8 @@ WITH_BOOKING = joinedload(PaymentTransaction.booking, innerjoin=True)
 
 BOOKING_BY_KEY = select(Booking).where(Booking.lookup_key == bindparam("key"))
 BOOKING_BY_REFERENCE = select(Booking).where(Booking.reference == bindparam("reference"))
+# A new payment locks its booking (PostgreSQL) while it checks what is left to reserve.
+BOOKING_BY_REFERENCE_FOR_UPDATE = BOOKING_BY_REFERENCE.with_for_update()
 # Locked for the rest of the transaction where the database has row locks (PostgreSQL).
 BOOKING_BY_ID_FOR_UPDATE = select(Booking).where(Booking.id == bindparam("id")).with_for_update()
 

@@ -24,6 +24,11 @@ from actions.store import BookingStore
 PAYMENT_AMOUNT = Decimal("50.00")
 BOOKING_TOTAL = Decimal("1000.00")
 SLOW_MSISDN = "263770000003"  # the sandbox holds /request's answer past the client's timeout
+# A load run is the merchant's own traffic, not an attack: the merchant-wide
+# OTP limit per minute and the per-wallet limit (the slow-call runs reuse one
+# wallet) are raised for it; the per-chat limits stay as configured.
+LOAD_TEST_LIMITS = {"OTP_MERCHANT_REQUESTS_PER_MINUTE": "100000", "OTP_WALLET_REQUEST_LIMIT": "1000",
+                    "OTP_WALLET_REQUEST_DAILY_LIMIT": "1000", "OTP_BOOKING_REQUEST_LIMIT": "1000"}
 
 
 @dataclass(frozen=True)

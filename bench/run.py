@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     fifty = load.bench_customers(50, "fifty", first=2001)
     fifty_paced = load.bench_customers(50, "paced", first=3001)
     overrides = {"OMARI_READ_TIMEOUT": READ_TIMEOUT_SECONDS, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS,
-                 "SANDBOX_OTP": OTP}
+                 "SANDBOX_OTP": OTP, **load.LOAD_TEST_LIMITS}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         with loopback_stack(Path(workdir), args.model, overrides) as running:
             results["cold_start"] = {

@@ -48,6 +48,9 @@ AUTH_UNAVAILABLE_MSISDN = "263770000005"
 MALFORMED_ANSWER_MSISDN = "263770000006"  # /request answers 200 with a body that is not JSON
 CONTRADICTORY_ANSWER_MSISDN = "263770000007"  # /request answers error:false with code 001
 QUERY_FAILS_ONCE_MSISDN = "263770000008"  # the first /query after the debit answers HTTP 500
+# The debit's paymentReference is 80 characters, longer than any column should take.
+OVERLONG_REFERENCE_MSISDN = "263770000009"
+_OVERLONG_REFERENCE_LENGTH = 80
 MAX_WRONG_OTPS = 3
 
 PENDING, SUCCESS, FAILED, VOIDED = "Pending", "Success", "Failed", "Voided"
@@ -104,7 +107,8 @@ class Transaction:
     def debit(self) -> None:
         self.status = SUCCESS
         self.debit_count += 1
-        self.payment_reference = "".join(secrets.choice(_ALPHANUMERIC) for _ in range(26))
+        length = _OVERLONG_REFERENCE_LENGTH if self.msisdn == OVERLONG_REFERENCE_MSISDN else 26
+        self.payment_reference = "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))
         self.debit_reference = secrets.token_hex(6)
 
     def as_inspection(self) -> Dict[str, Any]:

@@ -24,6 +24,8 @@ Fault modes (each debits at /request with the right OTP, like any number):
 - ``263770000007`` /request answers 200 ``{"error": false, "responseCode": "001"}``.
 - ``263770000008`` the first /query after the debit answers HTTP 500 (code 096);
   later queries answer normally.
+- ``263770000009`` the debit's ``paymentReference`` is 80 characters long (a
+  field too long for the merchant's column).
 
 Helpers outside the contract: ``GET /health`` answers ``{"status": "ok"}`` for
 readiness waits, and ``GET /__sandbox/transactions`` lists every transaction

@@ -68,7 +68,7 @@ def test_fourth_otp_request_in_the_window_is_refused_politely_without_omari(stor
         start_payment()
     dispatcher = CollectingDispatcher()
     events = run(ValidatePaymentForm().run(dispatcher, make_tracker(slots=slots, text="0772123456", set_this_turn=["phone_number"]), domain))
-    assert responses(dispatcher) == ["utter_otp_limit_reached"]
+    assert responses(dispatcher) == ["utter_otp_limit_reached_sender"]
     assert dispatcher.messages[0]["limit"] == 3 and dispatcher.messages[0]["window"] == "15 minutes"
     assert slot_events(events)["payment_halt"] == "otp_limit_reached"
     assert len(store.list_transactions()) == 3

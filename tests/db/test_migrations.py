@@ -77,18 +77,30 @@ def execute(database_url: str, *statements: str) -> list:
 
 
 def legacy_metadata(with_opening_amount: bool) -> MetaData:
-    """What ``create_all`` made before migrations: the models, less what came later."""
+    """What ``create_all`` made before migrations: the models, less what came later.
+
+    Later than any create_all database: revision 0003's overpaid amount, lookup
+    misses table and indexes; with ``with_opening_amount`` False, 0002's column too.
+    """
+    later_columns = {"overpaid_amount"} | (set() if with_opening_amount else {"opening_amount_paid"})
+    later_indexes = {("payment_transactions", "msisdn"), ("payment_transactions", "created_at")}
     metadata = MetaData()
     for table in Base.metadata.sorted_tables:
-        if with_opening_amount or table.name != "bookings":
-            table.to_metadata(metadata)
+        if table.name == "booking_lookup_misses":
             continue
-        # bookings before opening_amount_paid (it has no foreign keys to carry over)
-        columns = [column.copy() for column in table.columns if column.name != "opening_amount_paid"]
+        if table.name != "bookings":
+            copied = table.to_metadata(metadata)
+            for index in list(copied.indexes):
+                if any((table.name, column.name) in later_indexes for column in index.columns):
+                    copied.indexes.discard(index)
+            continue
+        # bookings without the later columns (it has no foreign keys to carry over)
+        columns = [column.copy() for column in table.columns if column.name not in later_columns]
         checks = [
             CheckConstraint(check.sqltext, name=check.name)
             for check in table.constraints
-            if isinstance(check, CheckConstraint) and "opening" not in str(check.name)
+            if isinstance(check, CheckConstraint)
+            and not any(later.split("_")[0] in str(check.name) for later in later_columns)
         ]
         Table(table.name, metadata, *columns, *checks)
     return metadata
@@ -155,6 +167,24 @@ def test_downgrade_to_nothing_and_back_up(empty_database: str) -> None:
     assert schema_differences(empty_database) == []
 
 
+def test_revision_0003_flags_bookings_already_paid_above_their_total(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0002")
+    execute(empty_database,
+            "INSERT INTO bookings (id, reference, lookup_key, customer_name, customer_phone, tour_name, total,"
+            " amount_paid, opening_amount_paid, currency, status, created_at, updated_at) VALUES"
+            " (1, 'BK-A', 'BKA', 'A', '263712000001', 'T', 120000, 200000, 200000, 'USD', 'paid',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00'),"
+            " (2, 'BK-B', 'BKB', 'B', '263712000002', 'T', 50000, 10000, 10000, 'USD', 'pending',"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    assert upgrade_to_head(empty_database) == ("0002", head_revision())
+    assert execute(empty_database, "SELECT reference, overpaid_amount FROM bookings ORDER BY id") == [
+        ("BK-A", 80000), ("BK-B", 0)]
+    command.downgrade(config, "0002")
+    assert "overpaid_amount" not in booking_columns(empty_database)
+    assert "booking_lookup_misses" not in tables(empty_database)
+
+
 # -- databases made before migrations --------------------------------------------------
 
 
@@ -166,7 +196,7 @@ def test_a_database_from_before_opening_amounts_is_stamped_upgraded_and_explaine
     try:
         # 450.00 paid, 50.00 of it through the assistant (the failed 30.00 moved no money).
         assert store.payment_totals() == [
-            ("BK-T005-20260210", Decimal("450.00"), Decimal("400.00"), Decimal("50.00"))
+            ("BK-T005-20260210", Decimal("450.00"), Decimal("400.00"), Decimal("50.00"), Decimal("850.00"))
         ]
         assert [t.status for t in store.list_transactions()] == ["success", "failed"]
     finally:
@@ -186,7 +216,8 @@ def test_migrations_started_together_on_postgresql_take_turns(request, tmp_path:
     database = empty_database_url(request, "postgresql", tmp_path)
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda _: upgrade_to_head(database), range(3)))
-    assert sorted(results, key=str) == sorted([(None, "0002"), ("0002", "0002"), ("0002", "0002")], key=str)
+    head = head_revision()
+    assert sorted(results, key=str) == sorted([(None, head), (head, head), (head, head)], key=str)
     assert schema_differences(database) == []
 
 

@@ -37,7 +37,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
                                (local_servers.nginx_available, "nginx")):
         if not available():
             missing_server(package)
-    overrides = {"SANDBOX_OTP": OTP, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS, "OMARI_READ_TIMEOUT": "30"}
+    overrides = {"SANDBOX_OTP": OTP, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS, "OMARI_READ_TIMEOUT": "30",
+                 **load.LOAD_TEST_LIMITS}
     with scaled_stack(tmp_path_factory.mktemp("scaled"), str(REPO / "models"), overrides) as topology:
         yield topology
 

@@ -27,7 +27,7 @@ def test_seed_is_idempotent(database, capsys) -> None:
 def test_seed_never_overwrites_a_booking_that_was_paid(database, capsys) -> None:
     ops.main(["seed"])
     store = BookingStore(database)
-    transaction = store.create_transaction(
+    transaction, _ = store.create_transaction(
         reference="7d8e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b11", booking_reference="BK-T005-20260210", sender_id="s",
         msisdn="263772123456", amount=Decimal("50.00"), currency="USD", customer_channel="ecocash",
     )  # fmt: skip

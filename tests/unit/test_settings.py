@@ -58,8 +58,38 @@ def test_money_safety_defaults_and_overrides() -> None:
             custom.otp_requests_per_day, custom.reconcile_interval_seconds) == (120, 5, 60, 20, 30)
 
 
+ABUSE_LIMITS = {"OTP_WALLET_REQUEST_LIMIT": 3, "OTP_WALLET_REQUEST_DAILY_LIMIT": 10, "OTP_BOOKING_REQUEST_LIMIT": 5,
+                "OTP_MERCHANT_REQUESTS_PER_MINUTE": 60, "WRONG_OTP_WALLET_DAILY_LIMIT": 6,
+                "UNKNOWN_BOOKING_LIMIT": 5, "UNKNOWN_BOOKING_WINDOW_MINUTES": 15}
+
+
+def test_abuse_limits_defaults_overrides_and_the_policy_they_make() -> None:
+    from actions.abuse_limits import LimitScope, booking_lookup_limit, otp_request_limits
+
+    defaults = load_settings({})
+    assert [(limit.scope, limit.count, limit.description) for limit in otp_request_limits(defaults)] == [
+        (LimitScope.SENDER, 3, "15 minutes"), (LimitScope.SENDER, 10, "day"),
+        (LimitScope.WALLET, 3, "15 minutes"), (LimitScope.WALLET, 10, "day"),
+        (LimitScope.BOOKING, 5, "15 minutes"), (LimitScope.MERCHANT, 60, "minute")]
+    assert (defaults.wrong_otps_per_wallet_per_day, booking_lookup_limit(defaults).count) == (6, 5)
+    custom = load_settings({name: str(value * 2) for name, value in ABUSE_LIMITS.items()})
+    assert [limit.count for limit in otp_request_limits(custom)][2:] == [6, 20, 10, 120]
+    assert booking_lookup_limit(custom).description == "30 minutes"
+
+
+@pytest.mark.parametrize("wait, words", [(0, "1 minute"), (59, "1 minute"), (61, "2 minutes"),
+                                         (14 * 60 + 1, "15 minutes"), (89 * 60, "89 minutes"),
+                                         (24 * 3600 - 5, "24 hours")])
+def test_waits_are_told_rounded_up(wait: int, words: str) -> None:
+    from datetime import timedelta
+
+    from actions.abuse_limits import describe_wait
+
+    assert describe_wait(timedelta(seconds=wait)) == words
+
+
 @pytest.mark.parametrize("name", ["OTP_LIFETIME_SECONDS", "OTP_REQUEST_LIMIT", "OTP_REQUEST_WINDOW_MINUTES",
-                                  "OTP_REQUEST_DAILY_LIMIT", "RECONCILE_INTERVAL_SECONDS"])
+                                  "OTP_REQUEST_DAILY_LIMIT", "RECONCILE_INTERVAL_SECONDS", *ABUSE_LIMITS])
 def test_money_safety_settings_refuse_zero(name: str) -> None:
     with pytest.raises(ValueError, match=name):
         load_settings({name: "0"})
