@@ -36,7 +36,6 @@ from actions.parsing import (
     normalise_msisdn,
     parse_amount,
     parse_channel,
-    zimbabwe_mobile_or_none,
 )
 from actions.amount_rules import AmountRejected, resolve_amount
 from actions.form_corrections import AnswerCorrections
@@ -48,6 +47,7 @@ from actions.form_turn import (
     latest_intent,
     value_before_this_turn,
 )
+from actions.identity import verified_phone_number
 from actions.payments import StartOutcome
 from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
@@ -172,7 +172,7 @@ class ValidatePaymentForm(OtpQuestion, AnswerCorrections, FormValidationAction):
         # "yes" answers the "Use this number" offer; a typed number always wins.
         said_yes = latest_intent(tracker) == "affirm" and not any(char.isdigit() for char in text)
         if asks_for_sender_number(text) or said_yes:
-            msisdn = zimbabwe_mobile_or_none(tracker.sender_id or "")
+            msisdn = verified_phone_number(tracker)
             if msisdn is None:
                 return self._reject(
                     "phone_number", dispatcher, tracker, "utter_invalid_phone_number_no_sender_number"
