@@ -58,6 +58,10 @@ class Settings:
     # Empty: count OTP requests in the database. A redis:// URL: count them in
     # Redis (actions/rate_limits.py), shared by every action-server instance.
     rate_limit_redis_url: str = ""
+    # Rasa's conversation store, for `ops purge-conversations` (the same
+    # variable and default as endpoints.yml's), and how long it keeps them.
+    tracker_store_url: str = "sqlite:///conversations.db"
+    conversation_retention_days: int = 90
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -136,4 +140,6 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
+        tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or "sqlite:///conversations.db",
+        conversation_retention_days=_int(env, "CONVERSATION_RETENTION_DAYS", 90),
     )
