@@ -13,7 +13,11 @@ tracker's events are redacted in place:
 - a user message sent while the form asked for the OTP has each group of 4-8
   digits (the OTP's shape, also "836 066") replaced, even one the validator
   refused: a mistyped code is still nearly the code. Longer groups (a phone
-  number given as a correction) stay, so the conversation still reads.
+  number given as a correction) stay, so the conversation still reads;
+- once the conversation has reached the OTP question, any later message that
+  is nothing but one such group (a code sent again after the payment ended)
+  is replaced too. An amount typed alone as 4+ digits then reads [OTP] in the
+  history; its slot event keeps the amount.
 
 Redacting is idempotent (``[OTP]`` holds no digits), so events saved by an
 earlier turn are left as they are. Applied by tools.rasa_server; Rasa is not
@@ -35,6 +39,11 @@ _DIGIT_GROUP = re.compile(r"(?<![0-9])[0-9](?:[\s-]*[0-9])*(?![0-9])")
 
 class OtpRedactionUnavailable(RuntimeError):
     """Rasa's tracker store no longer has the save this module wraps."""
+
+
+def _is_lone_code(text: Any) -> bool:
+    match = isinstance(text, str) and _DIGIT_GROUP.fullmatch(text.strip())
+    return bool(match) and _otp_shaped(match) == MARKER
 
 
 def _otp_shaped(match: "re.Match[str]") -> str:
@@ -69,15 +78,16 @@ def redact_events(events: Iterable[Any]) -> None:
     events = list(events)
     codes = {str(e.value) for e in events if isinstance(e, SlotSet) and e.key == OTP_SLOT
              and e.value not in (None, MARKER)}
-    requested = None
+    requested, otp_asked = None, False
     for event in events:
         if isinstance(event, SlotSet):
             if event.key == REQUESTED_SLOT:
                 requested = event.value
+                otp_asked = otp_asked or requested == OTP_SLOT
             elif event.key == OTP_SLOT and event.value is not None:
                 event.value = MARKER
         elif isinstance(event, UserUttered):
-            _redact_user_event(event, codes, requested == OTP_SLOT)
+            _redact_user_event(event, codes, requested == OTP_SLOT or (otp_asked and _is_lone_code(event.text)))
 
 
 def install_otp_redaction() -> None:

@@ -120,6 +120,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         OMARI_CONNECT_TIMEOUT="2",
         SANDBOX_MERCHANT_KEY=MERCHANT_KEY,
         SANDBOX_OTP=SANDBOX_OTP,
+        # The key is distinctive (so logs can be searched for it), but this is
+        # the sandbox: the action server must say so, and receipts too.
+        OMARI_SANDBOX="true",
         SANDBOX_SLOW_SECONDS=SLOW_SECONDS,
         WHATSAPP_PHONE_NUMBER_ID=whatsapp.PHONE_NUMBER_ID,
         WHATSAPP_ACCESS_TOKEN=whatsapp.ACCESS_TOKEN,

@@ -21,6 +21,7 @@ def test_the_otp_answer_and_its_slot_are_redacted_and_other_answers_kept() -> No
         SlotSet("requested_slot", "otp"), user(f"the code is {OTP[:3]} {OTP[3:]}"), SlotSet("otp", OTP),
         SlotSet("otp", None), user("use 0712000002 instead"), user(OTP + "7"),
         SlotSet("requested_slot", None), user(f"pay 50 again, my last code was {OTP}"),
+        user("4 8 2 9 1 3"), user("pay 1200 usd"),
     ]
     redact_events(events)
     stored = json.dumps([event.as_dict() for event in events])
@@ -31,6 +32,8 @@ def test_the_otp_answer_and_its_slot_are_redacted_and_other_answers_kept() -> No
     assert events[6].text == "use 0712000002 instead"  # a correction's phone number stays
     assert events[7].text == MARKER  # a mistyped (7-digit) code is hidden too
     assert "pay 50 again" in events[9].text  # the known code, wherever it reappears
+    assert events[10].text == MARKER  # a code alone, sent again after the OTP question
+    assert events[11].text == "pay 1200 usd"  # other messages after it keep their numbers
 
 
 def test_redacting_twice_changes_nothing() -> None:
