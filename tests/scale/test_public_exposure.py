@@ -10,6 +10,8 @@ import json
 
 import requests
 
+from bench import load
+from tests.scale.conftest import OTP, new_customers
 from tools.scaled_stack import ScaledStack
 
 
@@ -41,8 +43,14 @@ def test_bodies_are_bounded_for_meta_and_for_rest(scaled: ScaledStack) -> None:
     assert rest.status_code == 413
 
 
-def test_the_access_log_never_holds_the_query_string(scaled: ScaledStack) -> None:
+def test_the_access_log_never_holds_the_query_string_the_otp_or_a_number(scaled: ScaledStack, store) -> None:
     requests.get(f"{scaled.public_url}/webhooks/whatsapp/webhook", timeout=10,
                  params={"hub.mode": "subscribe", "hub.verify_token": "leaked-token-Qw9", "hub.challenge": "1"})
+    [customer] = new_customers(store, 1)
+    with requests.Session() as http:
+        for message, expected in load.payment_script(customer, OTP):
+            assert expected in load.say(http, scaled.balancer_url, customer.sender, message)[1]
     log = "\n".join(scaled.balancer_log())
-    assert "/webhooks/whatsapp/webhook" in log and "leaked-token-Qw9" not in log and "hub." not in log
+    assert "/webhooks/whatsapp/webhook" in log and "/webhooks/rest/webhook" in log
+    for secret in ("leaked-token-Qw9", "hub.", OTP, customer.msisdn, customer.msisdn[3:]):
+        assert secret not in log, secret
