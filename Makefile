@@ -49,7 +49,7 @@ train: $(MODEL_STAMP)
 seed: install
 	$(PY) -m actions.ops migrate && $(PY) -m actions.ops seed
 
-# SENDER=263772000001 make run chats as that WhatsApp number ("Use this number").
+# SENDER=me make run names the chat (rest:me), to continue it later; it is never a WhatsApp customer.
 run: train seed
 	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
 

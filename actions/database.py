@@ -10,6 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 
+# A failed statement's error (and so a logged traceback) shows its SQL but not
+# its values: those are phone numbers, payment references and O'mari's texts.
+HIDE_PARAMETERS = True
+
+
 def is_sqlite_file(database_url: str) -> bool:
     """True for an SQLite database in a file; False for in-memory SQLite and other databases.
 
@@ -27,7 +32,8 @@ def make_engine(database_url: str, pool_size: int = 16) -> Engine:
     if not database_url.startswith("sqlite"):
         # One connection per action-server worker thread (PAYMENT_WORKERS), so a
         # burst of actions never queues for one.
-        return create_engine(database_url, pool_pre_ping=True, future=True, pool_size=pool_size)
+        return create_engine(database_url, pool_pre_ping=True, future=True, pool_size=pool_size,
+                             hide_parameters=HIDE_PARAMETERS)
     # SQLAlchemy 1.4 opens and closes a new SQLite connection for every session
     # of a file database (NullPool). Each opening runs the pragmas below and
     # each closing of the last one checkpoints the write-ahead log: together
@@ -40,6 +46,7 @@ def make_engine(database_url: str, pool_size: int = 16) -> Engine:
     engine = create_engine(
         database_url,
         future=True,
+        hide_parameters=HIDE_PARAMETERS,
         # Several threads of the action server share the engine; SQLite itself
         # serialises writers, and the timeout makes a second writer wait for
         # the first instead of failing with "database is locked".

@@ -35,7 +35,6 @@ from actions.parsing import (
     booking_reference_key,
     normalise_msisdn,
     parse_channel,
-    zimbabwe_mobile_or_none,
 )
 from actions.form_amount import AmountQuestion
 from actions.form_corrections import AnswerCorrections
@@ -49,6 +48,7 @@ from actions.form_turn import (
     value_before_this_turn,
 )
 from actions.abuse_limits import describe_wait
+from actions.identity import verified_phone_number
 from actions.payments import LookupOutcome, PaymentStart, StartOutcome
 from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
@@ -147,7 +147,7 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         # "yes" answers the "Use this number" offer; a typed number always wins.
         said_yes = latest_intent(tracker) == "affirm" and not any(char.isdigit() for char in text)
         if asks_for_sender_number(text) or said_yes:
-            msisdn = zimbabwe_mobile_or_none(tracker.sender_id or "")
+            msisdn = verified_phone_number(tracker)
             if msisdn is None:
                 return self._reject(
                     "phone_number", dispatcher, tracker, "utter_invalid_phone_number_no_sender_number"

@@ -62,7 +62,7 @@ def current_revision(connection: Connection) -> Optional[str]:
 def _engine(database_url: str) -> Engine:
     # No pool (one short job) and, on SQLite, no foreign-key pragma, so a
     # migration in batch mode may copy a table others reference.
-    return create_engine(database_url, poolclass=pool.NullPool, future=True)
+    return create_engine(database_url, poolclass=pool.NullPool, future=True, hide_parameters=True)
 
 
 def _legacy_revision(connection: Connection) -> Optional[str]:

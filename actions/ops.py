@@ -13,6 +13,8 @@ Commands:
   audit [--json]                     check amount_paid == opening amount + successful payments, and paid <= total
   overpaid [--json]                  bookings credited above their total, with the excess to refund
   resolve-held REF --credit|--fail   a person's decision on a payment held for review
+  purge-conversations [--older-than-days N]
+                                     delete conversations idle for N days (CONVERSATION_RETENTION_DAYS, 90)
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from actions.models import TransactionStatus
 from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
 from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
+from actions.retention import purge_conversations
 from actions.settings import load_settings
 from actions.snapshots import TransactionSnapshot
 from actions.store import BookingStore
@@ -202,6 +205,16 @@ def cmd_resolve_held(store: BookingStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_conversations(_: BookingStore, args: argparse.Namespace) -> int:
+    """Conversations only: bookings and payments are the money's record and are kept."""
+    settings = load_settings()
+    days = args.older_than_days or settings.conversation_retention_days
+    result = purge_conversations(settings.tracker_store_url, days)
+    _print({"older_than_days": days, "conversations_deleted": result.conversations,
+            "events_deleted": result.events}, args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m actions.ops", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -245,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--note", default="", help="why, for the record")
     resolve.add_argument("--json", action="store_true")
     resolve.set_defaults(handler=cmd_resolve_held)
+
+    purge = commands.add_parser("purge-conversations", help="delete conversations older than the retention period")
+    purge.add_argument("--older-than-days", type=int, help="default: CONVERSATION_RETENTION_DAYS (90)")
+    purge.add_argument("--json", action="store_true")
+    purge.set_defaults(handler=cmd_purge_conversations)
     return parser
 
 

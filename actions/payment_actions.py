@@ -15,9 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
-from actions.parsing import CHANNEL_NAMES, booking_reference_key, zimbabwe_mobile_or_none
+from actions.identity import verified_phone_number
+from actions.parsing import CHANNEL_NAMES, booking_reference_key
 from actions.payments import DECLINE_REASONS, CancelOutcome
-from actions.presentation import describe_booking_status, format_money
+from actions.presentation import describe_booking_status, format_money, receipt_response
 from actions.runtime import ServiceFailure, call_payments, settings
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ class ActionAskPhoneNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        has_own_number = zimbabwe_mobile_or_none(tracker.sender_id or "") is not None
+        has_own_number = verified_phone_number(tracker) is not None
         dispatcher.utter_message(
             response="utter_ask_phone_number_with_sender" if has_own_number else "utter_ask_phone_number"
         )
@@ -184,7 +185,7 @@ class ActionConcludePayment(Action):
             )
             return
         dispatcher.utter_message(
-            response="utter_payment_receipt",
+            response=receipt_response("utter_payment_receipt", settings().uses_sandbox),
             amount=format_money(transaction.amount, transaction.currency),
             channel=CHANNEL_NAMES.get(transaction.customer_channel, transaction.customer_channel),
             payment_reference=transaction.payment_reference or "-",

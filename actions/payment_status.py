@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.models import TransactionStatus
-from actions.presentation import format_money
+from actions.presentation import format_money, receipt_response
 from actions.runtime import ServiceFailure, call_payments, settings
 
 # Transaction state -> what the customer is told.
@@ -38,6 +38,12 @@ def status_response(status: str, otp_expired: bool) -> Text:
     return STATUS_RESPONSES.get(status, "utter_payment_status_pending")
 
 
+def status_response_for(status: str, otp_expired: bool, uses_sandbox: bool) -> Text:
+    """:func:`status_response`, saying "test payment" for a success on the sandbox."""
+    response = status_response(status, otp_expired)
+    return receipt_response(response, uses_sandbox) if status == TransactionStatus.SUCCESS.value else response
+
+
 class ActionPaymentStatus(Action):
     """States what happened to the sender's latest payment."""
 
@@ -58,7 +64,7 @@ class ActionPaymentStatus(Action):
             return []
         transaction, booking = latest
         dispatcher.utter_message(
-            response=status_response(transaction.status, expired),
+            response=status_response_for(transaction.status, expired, settings().uses_sandbox),
             amount=format_money(transaction.amount, transaction.currency),
             booking_reference=booking.reference,
             payment_reference=transaction.payment_reference or "-",

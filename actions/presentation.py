@@ -46,3 +46,11 @@ def mask_customer_name(name: str) -> str:
     """
     initials = [word[0].upper() + "***" for word in name.split() if word[:1].isalpha()]
     return " ".join(initials) or "***"
+
+
+SANDBOX_VARIANT = "_sandbox"
+
+
+def receipt_response(response: str, uses_sandbox: bool) -> str:
+    """``response``, or its sandbox variant: on the sandbox no money moves, so a receipt must say so."""
+    return response + SANDBOX_VARIANT if uses_sandbox else response

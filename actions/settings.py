@@ -17,6 +17,7 @@ SANDBOX_PORT = 8099
 # not a secret: it only opens the loopback sandbox.
 SANDBOX_MERCHANT_KEY = "sandbox-merchant-key"
 DEFAULT_SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}{SANDBOX_BASE_PATH}"
+TRUE_WORDS = ("1", "true", "yes")
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,9 @@ class Settings:
 
     omari_api_base_url: str
     omari_merchant_key: str
-    # True when no real merchant key is set: the product then talks to the
-    # loopback sandbox, and `make run` / `make serve` start it.
+    # True when no real merchant key is set (or the sandbox's own key, or
+    # OMARI_SANDBOX=true): the product then talks to the sandbox, where no
+    # money moves; the action server warns at start and receipts say "test".
     uses_sandbox: bool
     omari_connect_timeout: float
     omari_read_timeout: float
@@ -71,6 +73,10 @@ class Settings:
     # Empty: count OTP requests in the database. A redis:// URL: count them in
     # Redis (actions/rate_limits.py), shared by every action-server instance.
     rate_limit_redis_url: str = ""
+    # Rasa's conversation store, for `ops purge-conversations` (the same
+    # variable and default as endpoints.yml's), and how long it keeps them.
+    tracker_store_url: str = "sqlite:///conversations.db"
+    conversation_retention_days: int = 90
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -127,7 +133,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read the settings from ``environ`` (the process environment by default)."""
     env = os.environ if environ is None else environ
     merchant_key = env.get("OMARI_MERCHANT_KEY", "").strip()
-    uses_sandbox = not merchant_key
+    uses_sandbox = (not merchant_key or merchant_key == SANDBOX_MERCHANT_KEY
+                    or env.get("OMARI_SANDBOX", "").strip().lower() in TRUE_WORDS)
     channel = env.get("OMARI_MERCHANT_CHANNEL", "WEB").strip().upper() or "WEB"
     if channel not in {"WEB", "POS"}:
         raise ValueError(f"OMARI_MERCHANT_CHANNEL must be WEB or POS, got {channel!r}")
@@ -155,4 +162,6 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
+        tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or "sqlite:///conversations.db",
+        conversation_retention_days=_int(env, "CONVERSATION_RETENTION_DAYS", 90),
     )

@@ -5,6 +5,10 @@ menu, and Enter there picks the first button. A customer typing "$50" at the
 amount question would pay the full balance. Here buttons are labelled #1, #2…:
 type "#2" to tap one, or type anything else as a free message, exactly as on
 WhatsApp. (A bare "1" stays a message: it may be an amount.)
+
+It is a REST client like any other: whatever --sender says, Rasa puts the
+chat in the REST namespace (rest:<sender>), so it can never act as a
+WhatsApp customer, here or against a deployed Rasa.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ def main() -> int:
     parser.add_argument(
         "--sender",
         default=f"terminal-{uuid.uuid4().hex[:8]}",
-        help="chat sender id; a Zimbabwean mobile (e.g. 263772000001) gets 'Use this number'",
+        help="REST sender id, to continue a chat later; Rasa names it rest:<id>, so it is never a "
+        "WhatsApp customer and gets no 'Use this number' (only signed WhatsApp messages vouch for a number)",
     )
     args = parser.parse_args()
     print(f"Chatting as {args.sender}. Type a message; #1, #2… taps a button; /quit leaves.")

@@ -11,15 +11,24 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 - with `lock_store: type: redis`, uses tools/redis_lock_store.py, whose
   tickets are atomic across Rasa instances (RasaHQ/rasa#9213);
 - applies tools/rasa_speedups.py: per-turn costs taken out, leaving what
-  Rasa answers exactly as it was.
+  Rasa answers exactly as it was;
+- installs tools/channel_guard.py: every conversation named by the channel
+  that received it, and over-long messages answered without NLU (Rasa is not
+  started without it);
+- installs tools/otp_redaction.py: `[OTP]` instead of the code in every
+  saved conversation (not started without it either);
+- refuses `--enable-api` without `--auth-token` unless Rasa listens on
+  loopback only: the HTTP API reads and writes every conversation.
 """
 from __future__ import annotations
 
 import logging
 import os
 import sys
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
+from tools.channel_guard import ChannelGuardUnavailable, install_channel_guard
+from tools.otp_redaction import OtpRedactionUnavailable, install_otp_redaction
 from tools.rasa_endpoints import EndpointSettingError, apply_endpoint_defaults
 from tools.rasa_speedups import apply_all
 from tools.redis_lock_store import use_atomic_redis_lock_store
@@ -27,17 +36,52 @@ from tools.redis_lock_store import use_atomic_redis_lock_store
 logger = logging.getLogger(__name__)
 
 
+LOOPBACK_INTERFACES = ("127.0.0.1", "localhost", "::1")
+
+
+def _option(arguments: Sequence[str], name: str) -> Optional[str]:
+    """The value of ``--name value`` or ``--name=value`` in ``arguments``."""
+    for index, argument in enumerate(arguments):
+        if argument == name and index + 1 < len(arguments):
+            return arguments[index + 1]
+        if argument.startswith(name + "="):
+            return argument.split("=", 1)[1]
+    return None
+
+
+def api_exposure_problem(arguments: Sequence[str]) -> Optional[str]:
+    """Why these `rasa` arguments must not run, or None.
+
+    `rasa run` listens on every interface by default; with `--enable-api` and
+    no token anyone who reaches the port can read any conversation and post
+    messages as any sender, bypassing the channels' identity.
+    """
+    if "--enable-api" not in arguments or _option(arguments, "--auth-token"):
+        return None
+    interface = _option(arguments, "--interface") or _option(arguments, "-i") or "0.0.0.0"
+    if interface in LOOPBACK_INTERFACES:
+        return None  # a development run on this machine only
+    return (f"--enable-api without --auth-token on interface {interface}: add --auth-token "
+            "(or --interface 127.0.0.1 for a development run)")
+
+
 def main(argv: Optional[List[str]] = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    problem = api_exposure_problem(arguments)
+    if problem:
+        sys.exit(f"error: {problem}")
     use_atomic_redis_lock_store()
     try:
         apply_endpoint_defaults(os.environ)
-    except EndpointSettingError as error:
+        install_channel_guard()
+        install_otp_redaction()
+    except (EndpointSettingError, ChannelGuardUnavailable, OtpRedactionUnavailable, ValueError) as error:
         sys.exit(f"error: {error}")
     for speedup in apply_all():
         logger.warning("not applied, Rasa runs this part unchanged: %s", speedup)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["rasa", *arguments]
     rasa_main()
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from actions.settings import SANDBOX_BASE_PATH
 from tools import local_servers
+from tools.local_servers import free_port
 from tools import stack as devstack
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,13 +40,14 @@ RATE_LIMIT_REDIS_DB = 3
 
 
 def nginx_config(rasa_ports: List[int], action_ports: List[int], rasa_balancer_port: int,
-                 action_balancer_port: int, access_log: Path) -> str:
+                 action_balancer_port: int, access_log: Path, rest_balancer_port: int = 0) -> str:
     """deploy/nginx's template filled for loopback, inside a minimal nginx.conf of its own."""
     site = string.Template(NGINX_TEMPLATE.read_text()).safe_substitute(
         RASA_SERVERS=" ".join(f"server 127.0.0.1:{port};" for port in rasa_ports),
         ACTION_SERVERS=" ".join(f"server 127.0.0.1:{port};" for port in action_ports),
         RASA_BALANCER_LISTEN=f"127.0.0.1:{rasa_balancer_port}",
         ACTION_BALANCER_LISTEN=f"127.0.0.1:{action_balancer_port}",
+        REST_BALANCER_LISTEN=f"127.0.0.1:{rest_balancer_port or free_port()}",
         BALANCER_ACCESS_LOG=str(access_log),
     )
     return (
@@ -66,7 +68,8 @@ class ScaledStack:
     model: str
     rasa_ports: List[int]
     action_ports: List[int]
-    balancer_url: str  # nginx in front of the Rasa instances (what customers' channels use)
+    balancer_url: str  # nginx's REST listener in front of the Rasa instances (internal in compose)
+    public_url: str  # nginx's public listener: the WhatsApp webhook only
     action_balancer_url: str
     sandbox_url: str
     database_url: str
@@ -146,7 +149,7 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
         tracker_store_url = local_servers.create_postgres_database(postgres, "kali_conversations")
         rasa_ports = [local_servers.free_port() for _ in range(INSTANCES)]
         action_ports = [local_servers.free_port() for _ in range(INSTANCES)]
-        sandbox_port, rasa_balancer, action_balancer = (local_servers.free_port() for _ in range(3))
+        sandbox_port, rasa_balancer, action_balancer, rest_balancer = (local_servers.free_port() for _ in range(4))
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         common = devstack.base_env(
             OMARI_API_BASE_URL=sandbox_url + SANDBOX_BASE_PATH,
@@ -169,7 +172,8 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
                           RATE_LIMIT_REDIS_URL=_with_db(redis_url, RATE_LIMIT_REDIS_DB))
         topology = ScaledStack(
             workdir=workdir, model=model, rasa_ports=rasa_ports, action_ports=action_ports,
-            balancer_url=f"http://127.0.0.1:{rasa_balancer}",
+            balancer_url=f"http://127.0.0.1:{rest_balancer}",
+            public_url=f"http://127.0.0.1:{rasa_balancer}",
             action_balancer_url=f"http://127.0.0.1:{action_balancer}",
             sandbox_url=sandbox_url, database_url=database_url, tracker_store_url=tracker_store_url,
             redis_url=redis_url, rasa_env=rasa_env, action_env=action_env,
@@ -186,7 +190,7 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
             topology.start_actions(index)
         (topology.log_dir / "nginx").mkdir(parents=True, exist_ok=True)
         config = nginx_config(rasa_ports, action_ports, rasa_balancer, action_balancer,
-                              topology.log_dir / "nginx" / "access.log")
+                              topology.log_dir / "nginx" / "access.log", rest_balancer)
         running.enter_context(local_servers.nginx_server(
             topology.log_dir / "nginx", config, f"{topology.balancer_url}/balancer-health"))
         # Both Rasa instances load their model at the same time, as a deploy would start them.

@@ -47,7 +47,7 @@ def _open_tracker_database(database: str) -> Any:
 
 
 def tune_sqlite_tracker_store() -> bool:
-    """Keep the SQLite tracker store's connections open, in WAL mode; True if applied."""
+    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters; True if applied."""
     from rasa.core import tracker_store
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import QueuePool
@@ -57,7 +57,8 @@ def tune_sqlite_tracker_store() -> bool:
         return True
 
     def create_engine_kwargs(url: Any) -> Dict[str, Any]:
-        kwargs = original(url)
+        # Any store: an error names the statement, never its values (user texts, sender ids).
+        kwargs = dict(original(url), hide_parameters=True)
         if str(url).startswith("sqlite"):
             database = make_url(str(url)).database
             kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))

@@ -136,8 +136,13 @@ def sandbox_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> 
 
 
 def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    """rasa-sdk on loopback: it has no authentication, and only this machine's Rasa calls it.
+
+    rasa-sdk listens on SANIC_HOST (its default is every interface); set
+    SANIC_HOST yourself to listen elsewhere.
+    """
     argv = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
-    return spawn("actions", argv, env, log_dir)
+    return spawn("actions", argv, {"SANIC_HOST": "127.0.0.1", **env}, log_dir)
 
 
 def rasa_server_process(
@@ -168,13 +173,15 @@ def start_backends(stack: ExitStack, env: Dict[str, str], sandbox_port: int, act
 
 
 class PeriodicReconciler:
-    """Runs ``python -m actions.ops reconcile`` every ``interval`` seconds until stopped.
+    """Runs ``python -m actions.ops reconcile``, then ``purge-conversations``, every ``interval`` seconds.
 
     Each run is its own process: a crash or hang in one run never takes the
     served assistant down, and the next run starts fresh. Runs never overlap
-    (reconcile is safe to run concurrently anyway). Output goes to
+    (both commands are safe to run concurrently anyway). Output goes to
     run/logs/reconcile.log.
     """
+
+    COMMANDS = (("reconcile",), ("purge-conversations",))
 
     def __init__(self, interval: float, env: Dict[str, str], log_dir: Path = LOG_DIR) -> None:
         self._interval = interval
@@ -194,16 +201,17 @@ class PeriodicReconciler:
         self._thread.join(timeout=self._interval + 120)
 
     def _loop(self) -> None:
-        argv = [str(VENV_BIN / "python"), "-m", "actions.ops", "reconcile"]
         while not self._stopping.wait(self._interval):
             with open(self._log_path, "a") as log:
-                log.write(f"--- reconcile at {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
-                log.flush()
-                try:
-                    subprocess.run(argv, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, timeout=600, check=False)
-                except subprocess.TimeoutExpired:
-                    log.write("reconcile run timed out\n")
+                for command in self.COMMANDS:
+                    log.write(f"--- {command[0]} at {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
+                    log.flush()
+                    argv = [str(VENV_BIN / "python"), "-m", "actions.ops", *command]
+                    try:
+                        subprocess.run(argv, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, timeout=600, check=False)
+                    except subprocess.TimeoutExpired:
+                        log.write(f"{command[0]} run timed out\n")
             self.runs += 1
 
 
@@ -217,7 +225,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--sandbox-port", type=int, default=8099)
-    parser.add_argument("--sender", help="chat sender id for `run` (e.g. 263772000001)")
+    parser.add_argument("--sender", help="REST sender id for `run`'s chat (Rasa names it rest:<id>)")
     args = parser.parse_args(argv)
     # Rasa finds this stack's action server unless ACTION_ENDPOINT_URL says
     # otherwise (e.g. a load balancer in front of several).

@@ -55,7 +55,7 @@ def run_migrations_online() -> None:
         return
     # No connection pool: a migration is one short job, and SQLite gets no
     # foreign-key pragma here so batch mode may copy a referenced table.
-    engine = create_engine(_database_url(), poolclass=pool.NullPool, future=True)
+    engine = create_engine(_database_url(), poolclass=pool.NullPool, future=True, hide_parameters=True)
     try:
         with engine.connect() as connection:
             _run_on(connection)

@@ -5,10 +5,11 @@ from typing import Any, Dict, List, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from actions.sender_ids import WHATSAPP_CHANNEL, unscoped
 from channels.whatsapp import outbound
 from channels.whatsapp.graph import GraphClient
 
-CHANNEL_NAME = "whatsapp"
+CHANNEL_NAME = WHATSAPP_CHANNEL
 
 
 class WhatsAppOutput(OutputChannel):
@@ -28,6 +29,9 @@ class WhatsAppOutput(OutputChannel):
         return CHANNEL_NAME
 
     async def _send_all(self, recipient_id: Text, messages: List[Dict[str, Any]]) -> None:
+        # Rasa names the conversation ``whatsapp:<wa_id>`` (tools/channel_guard.py);
+        # Meta addresses the customer by the wa_id alone.
+        recipient_id = unscoped(CHANNEL_NAME, recipient_id)
         # Awaited one after another: Meta accepts them in this order.
         for message in messages:
             await self._client.send(outbound.addressed(recipient_id, message), recipient=recipient_id)

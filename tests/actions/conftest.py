@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.demo_data import seed_demo_bookings
+from actions.sender_ids import channel_of
 from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
 from omari_sandbox import start_sandbox
@@ -60,11 +61,14 @@ def make_tracker(
     active_loop: Optional[str] = "payment_form",
     intent: str = "inform",
     set_this_turn: Optional[List[str]] = None,
+    input_channel: Optional[str] = None,
 ) -> Tracker:
     """A tracker as rasa-sdk builds one from Rasa's request, with the given slots.
 
     ``set_this_turn`` names the slots the latest message filled (all given
     slots by default); only those are validated, as in a real conversation.
+    The message came through the channel of the (scoped) ``sender_id``, as
+    tools/channel_guard.py sets it, unless ``input_channel`` says otherwise.
     """
     all_slots = {
         "booking_reference": None,
@@ -81,7 +85,8 @@ def make_tracker(
     }
     all_slots.update(slots or {})
     # The form validator only validates slots set since the last user message.
-    events = [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}]
+    channel = input_channel if input_channel is not None else channel_of(sender_id)
+    events = [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}, "input_channel": channel}]
     fresh = set(slots or {}) if set_this_turn is None else set(set_this_turn)
     events += [
         {"event": "slot", "name": name, "value": value} for name, value in (slots or {}).items() if name in fresh

@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.sender_ids import channel_of
 from actions.digressions import ActionAnswerBalance
 from actions.form_validation import ValidatePaymentForm
 from tests.actions.conftest import make_tracker, responses, run, slot_events
@@ -24,7 +25,8 @@ def turn(
 ) -> Tracker:
     """A tracker whose earlier answers were validated before ``text`` filled ``candidates``."""
     events: List[Dict[str, Any]] = [{"event": "slot", "name": k, "value": v} for k, v in earlier.items()]
-    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
+    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}},
+                   "input_channel": channel_of(sender_id)})
     events += [{"event": "slot", "name": k, "value": v} for k, v in candidates.items()]
     slots = {**make_tracker().slots, **earlier, **candidates, "requested_slot": requested}
     return Tracker(
@@ -113,7 +115,7 @@ def test_correction_without_a_value_says_how(store, domain) -> None:
 
 def test_yes_to_use_this_number_takes_the_sender(store, domain) -> None:
     earlier = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash"}
-    tracker = turn(earlier, "yes", "affirm", {"phone_number": "yes"}, "phone_number", sender_id="263772000001")
+    tracker = turn(earlier, "yes", "affirm", {"phone_number": "yes"}, "phone_number", sender_id="whatsapp:263772000001")
     slots, _ = run_form(tracker, domain)
     assert slots["phone_number"] == "263772000001"
 
@@ -141,6 +143,6 @@ def test_correction_with_a_wrong_value_at_its_own_question_says_why(store, domai
 def test_a_typed_number_wins_over_a_yes(store, domain) -> None:
     earlier = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash"}
     tracker = turn(earlier, "ok 0712000002", "affirm", {"phone_number": "ok 0712000002"}, "phone_number",
-                   sender_id="263772000001")
+                   sender_id="whatsapp:263772000001")
     slots, _ = run_form(tracker, domain)
     assert slots["phone_number"] == "263712000002"

@@ -124,12 +124,13 @@ def test_phone_is_normalised(store, text: str) -> None:
 
 
 def test_use_this_number_takes_a_zimbabwean_sender(store) -> None:
-    result, _ = validate("phone_number", "use this number", sender_id="263772000001")
+    result, _ = validate("phone_number", "use this number", sender_id="whatsapp:263772000001")
     assert result["phone_number"] == "263772000001"
 
 
-def test_use_this_number_without_a_phone_sender_is_refused(store) -> None:
-    result, dispatcher = validate("phone_number", "use this number", sender_id="3f2a-uuid-like")
+@pytest.mark.parametrize("sender", ["rest:3f2a-uuid-like", "rest:263772000001", "rest:whatsapp:263772000001"])
+def test_use_this_number_without_a_signed_whatsapp_sender_is_refused(store, sender: str) -> None:
+    result, dispatcher = validate("phone_number", "use this number", sender_id=sender)
     assert result["phone_number"] is None
     assert responses(dispatcher) == ["utter_invalid_phone_number_no_sender_number"]
 

@@ -51,15 +51,25 @@ def test_deposit_is_offered_only_while_uncovered(store, domain, reference: str, 
 @pytest.mark.parametrize(
     "sender, response",
     [
-        ("263772000001", "utter_ask_phone_number_with_sender"),
-        ("b1946ac9-uuid", "utter_ask_phone_number"),
-        ("US.13491208655302741918", "utter_ask_phone_number"),  # WhatsApp user without a visible number
-        ("27821234567", "utter_ask_phone_number"),  # a South African WhatsApp number: no O'mari wallet
+        ("whatsapp:263772000001", "utter_ask_phone_number_with_sender"),
+        ("rest:b1946ac9-uuid", "utter_ask_phone_number"),
+        ("whatsapp:US.13491208655302741918", "utter_ask_phone_number"),  # WhatsApp user without a visible number
+        ("whatsapp:27821234567", "utter_ask_phone_number"),  # a South African WhatsApp number: no O'mari wallet
+        # Strangers on unsigned channels, whatever they call themselves:
+        ("rest:263772000001", "utter_ask_phone_number"),
+        ("rest:whatsapp:263772000001", "utter_ask_phone_number"),
+        ("twilio:whatsapp:+263772000001", "utter_ask_phone_number"),
+        ("263772000001", "utter_ask_phone_number"),  # unscoped: not from a guarded Rasa
     ],
 )
 def test_own_number_is_offered_only_to_phone_senders(store, domain, sender: str, response: str) -> None:
     _, dispatcher = act(ActionAskPhoneNumber(), domain, sender_id=sender)
     assert responses(dispatcher) == [response]
+
+
+def test_a_whatsapp_shaped_id_from_another_input_channel_is_not_trusted(store, domain) -> None:
+    _, dispatcher = act(ActionAskPhoneNumber(), domain, sender_id="whatsapp:263772000001", input_channel="rest")
+    assert responses(dispatcher) == ["utter_ask_phone_number"]
 
 
 def test_conclude_success_sends_a_receipt_and_clears_the_form(store, domain) -> None:
@@ -71,7 +81,7 @@ def test_conclude_success_sends_a_receipt_and_clears_the_form(store, domain) -> 
         slots={"transaction_reference": reference, "payment_outcome": "success", "booking_reference": SLYKER},
     )
     [receipt] = dispatcher.messages
-    assert receipt["response"] == "utter_payment_receipt"
+    assert receipt["response"] == "utter_payment_receipt_sandbox"  # no merchant key: the sandbox, a test payment
     assert (receipt["amount"], receipt["channel"], receipt["balance_due"]) == ("US$50.00", "OneMoney", "US$750.00")
     assert receipt["payment_reference"] == store.get_transaction(reference).payment_reference
     cleared = slot_events(events)

@@ -31,7 +31,7 @@ def test_no_payment_yet(store, domain) -> None:
     "msisdn, otp, response",
     [
         (None, None, "utter_payment_status_awaiting_otp"),
-        ("263772123456", SANDBOX_OTP, "utter_payment_status_success"),
+        ("263772123456", SANDBOX_OTP, "utter_payment_status_success_sandbox"),  # on the sandbox: a test payment
         ("263770000002", SANDBOX_OTP, "utter_payment_status_failed"),
         ("263770000008", SANDBOX_OTP, "utter_payment_status_pending"),  # /query failed after the debit
     ],
@@ -99,3 +99,11 @@ def test_a_held_payment_is_being_checked_by_the_team(store, domain) -> None:
     store.move_transaction(reference, from_statuses=["otp_sent"], to_status="held")
     dispatcher = ask_status(domain)
     assert responses(dispatcher) == ["utter_payment_status_held"]
+
+
+def test_a_success_reads_as_a_test_payment_only_on_the_sandbox() -> None:
+    from actions.payment_status import status_response_for
+
+    assert status_response_for("success", False, uses_sandbox=False) == "utter_payment_status_success"
+    assert status_response_for("success", False, uses_sandbox=True) == "utter_payment_status_success_sandbox"
+    assert status_response_for("pending", False, uses_sandbox=True) == "utter_payment_status_pending"

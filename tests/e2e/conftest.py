@@ -23,6 +23,7 @@ import requests
 
 from actions.demo_data import seed_demo_bookings
 from actions.migrations import upgrade_to_head
+from actions.sender_ids import scoped_sender_id
 from actions.store import BookingStore
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as whatsapp
@@ -82,9 +83,14 @@ class Stack:
                               capture_output=True, text=True, timeout=120, check=True)
         return done.stdout
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        """Rasa's record of one conversation (the HTTP API of `rasa run --enable-api`)."""
-        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=10)
+    def tracker(self, sender: str, channel: str = "rest") -> Dict[str, Any]:
+        """Rasa's record of ``sender``'s conversation on ``channel`` (the HTTP API of `rasa run --enable-api`).
+
+        Rasa names each conversation by its channel (actions/sender_ids.py):
+        the REST sender "x" is the conversation "rest:x".
+        """
+        conversation = scoped_sender_id(channel, sender)
+        response = requests.get(f"{self.rasa_url}/conversations/{conversation}/tracker", timeout=10)
         response.raise_for_status()
         return response.json()
 
@@ -114,6 +120,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         OMARI_CONNECT_TIMEOUT="2",
         SANDBOX_MERCHANT_KEY=MERCHANT_KEY,
         SANDBOX_OTP=SANDBOX_OTP,
+        # The key is distinctive (so logs can be searched for it), but this is
+        # the sandbox: the action server must say so, and receipts too.
+        OMARI_SANDBOX="true",
         SANDBOX_SLOW_SECONDS=SLOW_SECONDS,
         WHATSAPP_PHONE_NUMBER_ID=whatsapp.PHONE_NUMBER_ID,
         WHATSAPP_ACCESS_TOKEN=whatsapp.ACCESS_TOKEN,

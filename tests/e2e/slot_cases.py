@@ -167,7 +167,7 @@ PHONES: List[Tuple[str, str]] = [
     ("00263 77 212 3456", "263772123456"),
 ]
 
-# Said by the WhatsApp sender 263772000001 at the phone question.
+# Said by the WhatsApp customer 263772000001 (signed webhooks) at the phone question.
 SENDER = "263772000001"
 SENDER_PHONES: List[Tuple[str, str]] = [
     ("use this number", SENDER),

@@ -24,13 +24,17 @@ from actions.store import BookingStore
 from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp, sandbox_record
 
+# How "did my payment go through?" answers a success here: the e2e stack pays
+# the sandbox, so it is a test payment in which no money moved (README "Security").
+WENT_THROUGH = "test payment"
+
 
 def test_did_my_payment_go_through(chat: Chat, stack: Stack) -> None:
     assert "can't see any payment" in chat.text("did my payment go through?")
     reach_otp(chat, SLYKER, "50", "ecocash", "0772123456")
     assert "payment received" in chat.text(SANDBOX_OTP)
     reply = chat.text("did my payment go thru")
-    assert "yes" in reply and "us$50.00" in reply and "us$750.00" in reply
+    assert WENT_THROUGH in reply and "us$50.00" in reply and "us$750.00" in reply
 
 
 def test_a_lost_answer_is_pending_to_the_customer_then_credited_once_by_reconcile(chat: Chat, stack: Stack) -> None:
@@ -46,7 +50,7 @@ def test_a_lost_answer_is_pending_to_the_customer_then_credited_once_by_reconcil
     assert transaction.status == "success"
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
-    assert "yes" in chat.text("did my payment go through")
+    assert WENT_THROUGH in chat.text("did my payment go through")
 
 
 def test_three_wrong_otps_offer_a_fresh_otp(chat: Chat, stack: Stack) -> None:
@@ -91,7 +95,7 @@ def test_action_server_restarted_mid_payment_resumes_without_loss_or_double(chat
     assert transaction.status == "success"
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
-    assert "yes" in chat.text("did my payment go through")
+    assert WENT_THROUGH in chat.text("did my payment go through")
 
 
 def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(chat: Chat, stack: Stack) -> None:
@@ -115,7 +119,7 @@ def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(c
     assert stack.store.get_transaction(transaction.reference).status == "success"
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
-    assert "yes" in chat.text("did my payment go through")
+    assert WENT_THROUGH in chat.text("did my payment go through")
 
 
 # -- fuzz: a few hundred random and hostile messages at every question ------------------------

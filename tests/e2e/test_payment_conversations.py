@@ -148,17 +148,16 @@ def test_payment_keywords_start_the_form(chat: Chat, opening: str) -> None:
     assert "booking reference" in chat.text(opening)
 
 
-def test_use_this_number_takes_the_senders_whatsapp_number(stack: Stack, bookings) -> None:
+def test_a_rest_sender_named_like_a_whatsapp_number_gets_no_use_this_number(stack: Stack, bookings) -> None:
+    """Only the signed WhatsApp channel vouches for a number (test_whatsapp_conversations.py has the offer)."""
     chat = Chat(stack, sender="263772000001")
     chat.text("pay")
     chat.text(SLYKER)
     chat.text("100")
     chat.text("ecocash")
-    assert any(b["title"] == "Use this number" for b in chat.buttons)
-    assert "0772 xxx 001" in chat.text("use this number")
-    chat.text(SANDBOX_OTP)
-    [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
-    assert (transaction.msisdn, transaction.status) == ("263772000001", "success")
+    assert not any(b["title"] == "Use this number" for b in chat.buttons)
+    assert "can't see your number" in chat.text("use this number")
+    assert stack.store.list_transactions(booking_reference=SLYKER) == []
 
 
 def test_no_use_this_number_offer_without_a_phone_sender(chat: Chat) -> None:

@@ -1,7 +1,7 @@
 """Slot-value suite: free-phrased answers become the right normalised values.
 
 Every case in tests/e2e/slot_cases.py is typed to the running assistant
-(REST, real Rasa model, action server and sandbox) at its question, or as the
+(REST, or signed WhatsApp webhooks for the chat's own number; real Rasa model, action server and sandbox) at its question, or as the
 opening message, and the slot is read back from Rasa's tracker. A failure
 prints the input, what was extracted and what was expected.
 """
@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e import slot_cases as cases
 from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack
+from tests.e2e.whatsapp_customer import WhatsAppCustomer
 
 PAYMENT_INPUTS = ("booking_reference", "amount", "payment_channel", "phone_number")
 
@@ -73,8 +74,11 @@ def test_phone_number(stack: Stack, bookings, text: str, expected: str) -> None:
 
 @pytest.mark.parametrize("text, expected", cases.SENDER_PHONES)
 def test_phone_number_of_the_sender(stack: Stack, bookings, text: str, expected: str) -> None:
-    slots = converse(stack, [f"pay 50 usd for {cases.SLYKER} with ecocash", text], sender=cases.SENDER)
-    check(text, slots, {"phone_number": expected})
+    """Only the signed WhatsApp channel vouches for the chat's own number (see test_identity.py)."""
+    customer = WhatsAppCustomer(stack, sender=cases.SENDER)
+    for message in (f"pay 50 usd for {cases.SLYKER} with ecocash", text):
+        reply = customer.say(message)
+    check(text, {**customer.tracker()["slots"], "_reply": reply}, {"phone_number": expected})
 
 
 @pytest.mark.parametrize("text", cases.OTPS)

@@ -84,7 +84,7 @@ def test_a_badly_signed_or_unsigned_post_is_refused_and_unanswered(stack: Stack,
     assert customer.post(payload, signature=n.sign("not-the-app-secret", b"{}")).status_code == 403
     assert customer.post(payload, signature=None).status_code == 403
     assert customer.say("hi")  # a genuine message afterwards is the first thing the assistant heard
-    user_texts = [e["text"] for e in stack.tracker(customer.sender)["events"] if e.get("event") == "user"]
+    user_texts = [e["text"] for e in customer.tracker()["events"] if e.get("event") == "user"]
     assert user_texts == ["hi"]
 
 
@@ -105,7 +105,7 @@ def test_an_image_gets_please_type_and_an_old_message_no_answer(stack: Stack, bo
     stack.graph.wait_for(lambda: len(customer.received()) >= 1, timeout=60, what="the please-type reply")
     assert "please type" in customer.received()[0]["text"]["body"].lower()
     customer.say("hi")  # runs after both (one sender, in order)
-    user_texts = [e["text"] for e in stack.tracker(customer.sender)["events"] if e.get("event") == "user"]
+    user_texts = [e["text"] for e in customer.tracker()["events"] if e.get("event") == "user"]
     assert user_texts == ["hi"]
     assert len(customer.received()) == 1 + len(customer.replies)
 

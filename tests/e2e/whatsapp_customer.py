@@ -79,18 +79,22 @@ class WhatsAppCustomer:
             headers["X-Hub-Signature-256"] = signature
         return requests.post(self.webhook, data=raw, headers=headers, timeout=30)
 
+    def tracker(self) -> Dict[str, Any]:
+        """Rasa's record of this customer's WhatsApp conversation."""
+        return self.stack.tracker(self.sender, "whatsapp")
+
     def received(self) -> List[Dict[str, Any]]:
         return self.graph.messages(self.sender)
 
     def turn_done(self, message_id: str) -> bool:
-        events = self.stack.tracker(self.sender).get("events", [])
+        events = self.stack.tracker(self.sender, "whatsapp").get("events", [])
         for index, event in enumerate(events):
             if event.get("event") == "user" and event.get("message_id") == message_id:
                 return any(e.get("event") == "action" and e.get("name") == "action_listen" for e in events[index:])
         return False
 
     def user_turns(self, message_id: str) -> int:
-        events = self.stack.tracker(self.sender).get("events", [])
+        events = self.stack.tracker(self.sender, "whatsapp").get("events", [])
         return sum(1 for e in events if e.get("event") == "user" and e.get("message_id") == message_id)
 
     def send(self, message: Dict[str, Any]) -> List[Dict[str, Any]]:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tools.rasa_endpoints import ENDPOINT_DEFAULTS, OPTIONAL_EMPTY, EndpointSettingError, apply_endpoint_defaults
+from tools.rasa_server import api_exposure_problem
 from tools.scaled_stack import NGINX_TEMPLATE, nginx_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,7 +75,7 @@ def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> 
     needed: Set[str] = set(PLACEHOLDER.findall(NGINX_TEMPLATE.read_text()))
     assert needed == set(balancer["environment"])
     # And the test topology fills every one of them too.
-    assert not PLACEHOLDER.search(nginx_config([1, 2], [3, 4], 5, 6, Path("access.log")))
+    assert not PLACEHOLDER.search(nginx_config([1, 2], [3, 4], 5, 6, Path("access.log"), 7))
 
 
 def test_action_servers_get_the_shared_stores(compose: Dict) -> None:
@@ -108,3 +109,127 @@ def test_unset_endpoint_variables_get_the_one_machine_defaults() -> None:
 def test_a_value_that_cannot_work_is_refused_by_name(name: str, value: str) -> None:
     with pytest.raises(EndpointSettingError, match=name):
         apply_endpoint_defaults({name: value})
+
+
+# -- what strangers can reach (README "Security") ------------------------------------
+
+
+def blocks(text: str, keyword: str) -> List[str]:
+    """The bodies of every ``keyword ... { ... }`` block at the top of ``text`` (braces matched)."""
+    found = []
+    for match in re.finditer(rf"(?m)^\s*{keyword}\b[^{{;]*\{{", text):
+        depth, start = 1, match.end()
+        for index in range(start, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            if depth == 0:
+                found.append(match.group(0) + text[start:index])
+                break
+    return found
+
+
+def nginx_server(listen: str) -> str:
+    [server] = [b for b in blocks(NGINX_TEMPLATE.read_text(), "server") if f"listen ${{{listen}}};" in b]
+    return server
+
+
+def locations(server: str) -> Dict[str, str]:
+    return {re.match(r"\s*location\s+([^{]*?)\s*\{", b).group(1): b for b in blocks(server, "location")}
+
+
+def test_only_the_whatsapp_webhook_is_routed_publicly() -> None:
+    public = locations(nginx_server("RASA_BALANCER_LISTEN"))
+    assert set(public) == {"= /balancer-health", "/webhooks/whatsapp/", "/"}
+    assert "proxy_pass" in public["/webhooks/whatsapp/"]
+    # REST, Rasa's HTTP API (/conversations, /model), / and the rest: refused.
+    assert "return 404" in public["/"] and "proxy_pass" not in public["/"]
+
+
+def test_rest_is_routed_only_on_an_internal_listener_compose_does_not_publish(compose: Dict) -> None:
+    rest = locations(nginx_server("REST_BALANCER_LISTEN"))
+    assert "proxy_pass" in rest["/webhooks/rest/"] and "return 404" in rest["/"]
+    balancer = compose["services"]["balancer"]
+    assert balancer["ports"] == [f"{balancer['environment']['RASA_BALANCER_LISTEN']}:5005"]
+    assert balancer["environment"]["REST_BALANCER_LISTEN"] not in " ".join(balancer["ports"])
+
+
+def test_body_limits_fit_metas_batches_and_nothing_bigger() -> None:
+    public = nginx_server("RASA_BALANCER_LISTEN")
+    outside_locations = re.sub(r"location[^{]*\{[^}]*\}", "", public)
+    assert "client_max_body_size 16k;" in outside_locations
+    assert "client_max_body_size 4m;" in locations(public)["/webhooks/whatsapp/"]  # Meta: up to ~3 MB
+    assert "client_max_body_size 16k;" in nginx_server("REST_BALANCER_LISTEN")
+
+
+def test_nginx_never_logs_a_query_string() -> None:
+    [log_format] = re.findall(r"log_format[^;]*;", NGINX_TEMPLATE.read_text())
+    variables = set(re.findall(r"\$[a-z_]+", log_format))
+    assert not variables & {"$request", "$args", "$query_string", "$request_uri", "$request_body"}, variables
+    assert "$uri" in variables
+
+
+def test_only_the_balancer_publishes_a_port(compose: Dict) -> None:
+    published = [name for name, service in compose["services"].items() if service.get("ports")]
+    assert published == ["balancer"]
+    for name in services_with(compose, "action-server-"):
+        assert compose["services"][name]["environment"]["SANIC_HOST"] == "0.0.0.0"  # its container, unpublished
+
+
+def test_rasa_never_serves_its_api_without_a_token(compose: Dict) -> None:
+    for name in services_with(compose, "rasa-"):
+        command = compose["services"][name]["command"].split()
+        assert api_exposure_problem(command) is None, command
+
+
+@pytest.mark.parametrize("arguments, refused", [
+    (["run", "--enable-api"], True),  # rasa run listens on every interface by default
+    (["run", "--enable-api", "--interface", "0.0.0.0"], True),
+    (["run", "--enable-api", "--interface=10.0.0.5"], True),
+    (["run", "--enable-api", "--auth-token", "s3cret"], False),
+    (["run", "--enable-api", "--interface", "127.0.0.1"], False),  # make serve, the tests
+    (["run", "--port", "5005"], False),
+])
+def test_the_rasa_api_needs_a_token_off_loopback(arguments: List[str], refused: bool) -> None:
+    assert (api_exposure_problem(arguments) is not None) == refused
+
+
+def test_compose_refuses_to_start_without_a_merchant_key_and_base_url(compose: Dict) -> None:
+    raw = (REPO / "docker-compose.yml").read_text()
+    for name in ("OMARI_MERCHANT_KEY", "OMARI_API_BASE_URL"):
+        assert re.search(rf"\$\{{{name}:\?[^}}]+\}}", raw), f"{name} must be required (${{{name}:?...}})"
+        assert not re.search(rf"\$\{{{name}:-", raw), f"{name} must have no default"
+    for name in [*services_with(compose, "action-server-"), "migrate", "reconciler"]:
+        environment = compose["services"][name]["environment"]
+        assert environment["OMARI_MERCHANT_KEY"].startswith("${OMARI_MERCHANT_KEY:?")
+
+
+def test_the_sandbox_runs_only_in_the_explicit_demo_profile(compose: Dict) -> None:
+    assert compose["services"]["sandbox"]["profiles"] == ["demo"]
+    demo = dict(line.split("=", 1) for line in (REPO / "deploy" / "demo.env").read_text().splitlines()
+                if line and not line.startswith("#"))
+    assert demo["COMPOSE_PROFILES"] == "demo" and demo["OMARI_SANDBOX"] == "true"
+    assert demo["OMARI_API_BASE_URL"].startswith("http://sandbox:8099/")
+
+
+def test_the_periodic_job_also_deletes_old_conversations(compose: Dict) -> None:
+    reconciler = compose["services"]["reconciler"]
+    assert "python -m actions.ops purge-conversations" in " ".join(reconciler["entrypoint"])
+    assert reconciler["environment"]["TRACKER_STORE_URL"].startswith("postgresql://")
+
+
+def test_make_serve_keeps_the_action_server_and_rasa_on_loopback(tmp_path: Path) -> None:
+    from tools import stack
+
+    argv, env = {}, {}
+
+    def fake_spawn(name: str, command: List[str], environment: Dict[str, str], *_: object) -> None:
+        argv[name], env[name] = command, environment
+
+    original = stack.spawn
+    stack.spawn = fake_spawn  # type: ignore[assignment]
+    try:
+        stack.action_server_process(5055, {"PATH": "/bin"}, tmp_path)
+        stack.rasa_server_process(5005, REPO / "endpoints.yml", {}, tmp_path)
+    finally:
+        stack.spawn = original  # type: ignore[assignment]
+    assert env["actions"]["SANIC_HOST"] == "127.0.0.1"
+    assert argv["rasa"][argv["rasa"].index("--interface") + 1] == "127.0.0.1"

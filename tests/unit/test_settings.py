@@ -26,6 +26,29 @@ def test_a_merchant_key_switches_the_sandbox_off_and_stays_out_of_repr() -> None
     assert "live-key-do-not-log" not in repr(settings)
 
 
+@pytest.mark.parametrize("environ", [
+    {"OMARI_MERCHANT_KEY": SANDBOX_MERCHANT_KEY},  # the demo profile's key only opens the sandbox
+    {"OMARI_MERCHANT_KEY": "e2e-key", "OMARI_SANDBOX": "true"},
+])
+def test_the_sandbox_is_recognised_even_with_a_key(environ) -> None:
+    assert load_settings(environ).uses_sandbox
+
+
+def test_the_action_server_warns_at_start_on_the_sandbox(caplog: pytest.LogCaptureFixture) -> None:
+    from actions.startup_checks import warn_if_sandbox
+
+    assert warn_if_sandbox(load_settings({}))
+    assert "O'MARI SANDBOX" in caplog.text and "no money" in caplog.text
+    caplog.clear()
+    assert not warn_if_sandbox(load_settings({"OMARI_MERCHANT_KEY": "live", "OMARI_API_BASE_URL": "https://o.example"}))
+    assert "SANDBOX" not in caplog.text
+
+
+def test_retention_defaults_to_90_days() -> None:
+    assert load_settings({}).conversation_retention_days == 90
+    assert load_settings({"CONVERSATION_RETENTION_DAYS": "30"}).conversation_retention_days == 30
+
+
 def test_database_password_is_hidden_in_repr() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://kali:s3cret@db/bookings"})
     assert "s3cret" not in repr(settings)

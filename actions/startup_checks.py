@@ -1,0 +1,31 @@
+"""Warnings the action server gives once, as it starts.
+
+rasa-sdk imports every module of the ``actions`` package when it starts
+(``--actions actions``), so this module's import is the action server's start.
+Nothing else imports it.
+"""
+from __future__ import annotations
+
+import logging
+
+from actions.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+SANDBOX_WARNING = (
+    "O'MARI SANDBOX: payments go to %s, which accepts one fixed OTP for every number and moves no "
+    "money. Receipts say TEST PAYMENT. Set OMARI_MERCHANT_KEY and OMARI_API_BASE_URL for real payments."
+)
+
+
+def warn_if_sandbox(settings: Settings) -> bool:
+    """Log the sandbox warning when ``settings`` talk to the sandbox; True if it was logged."""
+    if settings.uses_sandbox:
+        logger.warning(SANDBOX_WARNING, settings.omari_api_base_url)
+    return settings.uses_sandbox
+
+
+try:
+    warn_if_sandbox(load_settings())
+except ValueError as error:  # a bad setting: the first payment reports it; say it now too
+    logger.error("action server settings: %s", error)

@@ -1,0 +1,142 @@
+"""Attacks a stranger can try against the running assistant (README "Security").
+
+The real Rasa server (REST and the signed WhatsApp channel), action server and
+sandbox, as in every e2e test. The victim pays over signed WhatsApp webhooks;
+the stranger only has what anyone has: the REST channel and the victim's
+phone number.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import requests
+
+from tests.e2e.conftest import MERCHANT_KEY, SANDBOX_OTP, Chat, Stack, booking_state
+from tests.e2e.whatsapp_customer import WhatsAppCustomer
+from tests.whatsapp import notifications as n
+
+SLYKER = "BK-SLYKER-TECH-20251023"  # 1200.00 total, 400.00 paid
+T005 = "BK-T005-20260210"
+
+
+def rest(stack: Stack, sender: str, message: str, **extra: Any) -> str:
+    response = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": message, **extra}, timeout=60)
+    assert response.status_code == 200, response.text
+    return "\n".join(r.get("text") or "" for r in response.json()).lower().replace("*", "")
+
+
+def forged_senders(number: str) -> List[str]:
+    """Every way a REST caller might try to name the WhatsApp customer ``number``."""
+    return [number, f"whatsapp:{number}", f"+{number}", f"whatsapp:+{number}", f" {number}", f"{number} ",
+            f"WhatsApp:{number}", f"rest:whatsapp:{number}", f"whatsapp:whatsapp:{number}"]
+
+
+def test_a_rest_caller_cannot_reach_a_whatsapp_customers_conversation_or_payments(stack: Stack, bookings) -> None:
+    victim = WhatsAppCustomer(stack)
+    victim.say(f"pay 50 usd for {SLYKER} with ecocash")
+    victim.tap("Use this number")
+    assert "payment received" in victim.say(SANDBOX_OTP)
+    # A second payment, waiting for the OTP the victim is about to type.
+    victim.say(f"pay 20 usd for {SLYKER} with ecocash")
+    assert "otp" in victim.tap("Use this number")
+    [paid] = [t for t in stack.store.list_transactions(booking_reference=SLYKER) if t.status == "success"]
+    before = victim.tracker()
+
+    for forged in forged_senders(victim.sender):
+        # "input_channel" in the body is what Rasa's REST channel would report.
+        status = rest(stack, forged, "did my payment go through?", input_channel="whatsapp")
+        assert "can't see any payment" in status, (forged, status)
+        assert paid.payment_reference.lower() not in status and "us$50.00" not in status
+        rest(stack, forged, "cancel", input_channel="whatsapp")
+        rest(stack, forged, f"actually it's booking {T005}, make it 30", input_channel="whatsapp")
+        assert "use this number" not in rest(stack, forged, f"pay 10 usd for {T005} with ecocash")
+
+    # The victim's conversation saw none of it, and their payment is as they left it.
+    after = victim.tracker()
+    assert after["events"] == before["events"]
+    assert (after["slots"]["booking_reference"], after["slots"]["amount"]) == (SLYKER, "20.00")
+    [waiting] = [t for t in stack.store.list_transactions(booking_reference=SLYKER) if t.status == "otp_sent"]
+    assert waiting.amount == Decimal("20.00") and waiting.sender_id == f"whatsapp:{victim.sender}"
+    assert not any(t.sender_id.startswith("whatsapp:") for t in stack.store.list_transactions(booking_reference=T005))
+    assert "payment received" in victim.say(SANDBOX_OTP)
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("470.00")
+    assert "us$20.00" in victim.say("did my payment go through?")
+
+
+def test_a_300_kb_message_is_refused_with_a_clear_answer_before_nlu(chat: Chat, stack: Stack) -> None:
+    huge = "pay my booking please " * 14_000  # about 300 kB
+    reply = chat.text(huge)
+    assert "too long" in reply and "1,000 characters" in reply
+    # Nothing of it reached NLU or the conversation, which carries on normally.
+    assert "booking reference" in chat.text("pay")
+    stored = [e.get("text") or "" for e in stack.tracker(chat.sender)["events"] if e.get("event") == "user"]
+    assert stored == ["pay"]
+
+
+def test_an_over_long_whatsapp_message_gets_the_same_answer(stack: Stack, bookings) -> None:
+    customer = WhatsAppCustomer(stack)
+    customer.post(n.notification([n.text(customer.sender, "x" * 4096, customer.next_id())]))
+    stack.graph.wait_for(lambda: any("too long" in str(m) for m in customer.received()), 60, "the refusal")
+    assert "booking reference" in customer.say("pay")
+
+
+def contains(text: str, secret: str) -> bool:
+    """``secret`` as a whole token: not the digits inside a longer number or a timestamp's fraction."""
+    return re.search(rf"(?<![0-9.]){re.escape(secret)}(?![0-9])", text) is not None
+
+
+def rows_of_every_table(sqlite_url: str) -> Iterator[str]:
+    connection = sqlite3.connect(sqlite_url.split("sqlite:///", 1)[1])
+    try:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert tables
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):
+                yield f"{table}: {row}"
+    finally:
+        connection.close()
+
+
+def test_no_otp_at_rest_in_any_store_or_log(stack: Stack, bookings) -> None:
+    customer = WhatsAppCustomer(stack)
+    customer.say(f"pay 50 usd for {SLYKER} with ecocash")
+    customer.tap("Use this number")
+    customer.say(SANDBOX_OTP[:-1] + "0")  # a wrong code first: nearly the code
+    assert "payment received" in customer.say(f"the code is {SANDBOX_OTP[:3]} {SANDBOX_OTP[3:]}")
+    customer.say(SANDBOX_OTP)  # sent again after the payment ended
+    chat = Chat(stack)
+    chat.text(f"pay 50 usd for {T005} with ecocash from 0772123456")
+    assert "payment received" in chat.text(SANDBOX_OTP)
+
+    forms = [SANDBOX_OTP, f"{SANDBOX_OTP[:3]} {SANDBOX_OTP[3:]}", SANDBOX_OTP[:-1] + "0"]
+    stores = {"conversations": stack.env["TRACKER_STORE_URL"], "bookings": stack.database_url}
+    for name, url in stores.items():
+        for row in rows_of_every_table(url):
+            assert not any(contains(row, form) for form in forms), f"OTP in the {name} store: {row[:300]}"
+    user_texts = [e["text"] for e in customer.tracker()["events"] if e.get("event") == "user"]
+    assert "the code is [OTP]" in user_texts  # the marker stands in its place
+    assert customer.tracker()["slots"]["otp"] in (None, "[OTP]")
+
+    secrets = {"OTP": SANDBOX_OTP, "merchant key": MERCHANT_KEY, "access token": n.ACCESS_TOKEN,
+               "verify token": n.VERIFY_TOKEN, "app secret": n.APP_SECRET,
+               "the customer's number": customer.sender, "the typed number": "263772123456"}
+    for log in sorted(stack.log_dir.glob("*.log")):
+        if log.name == "sandbox.log":
+            continue  # the stand-in for O'mari, which is sent the OTP by design
+        text = log.read_text(errors="replace")
+        for what, secret in secrets.items():
+            assert not contains(text, secret), f"{what} in {log.name}"
+
+
+def test_the_action_server_says_it_talks_to_the_sandbox_and_receipts_say_test(chat: Chat, stack: Stack) -> None:
+    assert "O'MARI SANDBOX" in Path(stack.log_dir / "actions.log").read_text(errors="replace")
+    chat.text(f"pay 50 usd for {SLYKER} with ecocash from 0772123456")
+    receipt = chat.text(SANDBOX_OTP)
+    assert "test payment" in receipt and "no money moved" in receipt
+    assert "test payment" in chat.text("did my payment go through?")

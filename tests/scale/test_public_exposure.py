@@ -1,0 +1,56 @@
+"""What a stranger reaches through the deployed nginx template (the compose balancer, for real).
+
+The public listener routes the WhatsApp webhook only; REST is on an internal
+listener; bodies are bounded; the access log never holds a query string (the
+verification GET carries Meta's verify token in it).
+"""
+from __future__ import annotations
+
+import json
+
+import requests
+
+from bench import load
+from tests.scale.conftest import OTP, new_customers
+from tools.scaled_stack import ScaledStack
+
+
+def test_the_public_listener_routes_only_the_whatsapp_webhook(scaled: ScaledStack) -> None:
+    public = scaled.public_url
+    assert requests.get(f"{public}/webhooks/whatsapp/", timeout=10).json()["status"] in ("on", "off", "ok")
+    refused = [
+        requests.post(f"{public}/webhooks/rest/webhook", json={"sender": "263772000001", "message": "hi"}, timeout=10),
+        requests.get(f"{public}/conversations/rest:anyone/tracker", timeout=10),
+        requests.post(f"{public}/model/parse", json={"text": "hi"}, timeout=10),
+        requests.get(f"{public}/status", timeout=10),
+        requests.get(f"{public}/", timeout=10),
+    ]
+    assert [response.status_code for response in refused] == [404] * len(refused)
+    # Inside the deployment, REST still answers (staff tools, these tests).
+    assert requests.get(f"{scaled.balancer_url}/", timeout=10).status_code == 200
+
+
+def test_bodies_are_bounded_for_meta_and_for_rest(scaled: ScaledStack) -> None:
+    megabytes = json.dumps({"object": "whatsapp_business_account", "padding": "x" * 5_000_000})
+    assert requests.post(f"{scaled.public_url}/webhooks/whatsapp/webhook", data=megabytes, timeout=30,
+                         headers={"Content-Type": "application/json"}).status_code == 413
+    batch = json.dumps({"object": "whatsapp_business_account", "padding": "x" * 3_000_000})
+    # Meta's ~3 MB batch gets through nginx; the channel then refuses it for its (missing) signature.
+    assert requests.post(f"{scaled.public_url}/webhooks/whatsapp/webhook", data=batch, timeout=30,
+                         headers={"Content-Type": "application/json"}).status_code in (403, 404)
+    rest = requests.post(f"{scaled.balancer_url}/webhooks/rest/webhook", timeout=30,
+                         json={"sender": "stranger", "message": "pay " * 50_000})
+    assert rest.status_code == 413
+
+
+def test_the_access_log_never_holds_the_query_string_the_otp_or_a_number(scaled: ScaledStack, store) -> None:
+    requests.get(f"{scaled.public_url}/webhooks/whatsapp/webhook", timeout=10,
+                 params={"hub.mode": "subscribe", "hub.verify_token": "leaked-token-Qw9", "hub.challenge": "1"})
+    [customer] = new_customers(store, 1)
+    with requests.Session() as http:
+        for message, expected in load.payment_script(customer, OTP):
+            assert expected in load.say(http, scaled.balancer_url, customer.sender, message)[1]
+    log = "\n".join(scaled.balancer_log())
+    assert "/webhooks/whatsapp/webhook" in log and "/webhooks/rest/webhook" in log
+    for secret in ("leaked-token-Qw9", "hub.", OTP, customer.msisdn, customer.msisdn[3:]):
+        assert secret not in log, secret
