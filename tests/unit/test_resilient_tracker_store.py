@@ -209,3 +209,15 @@ def test_a_lock_store_that_is_down_gets_the_apology_and_one_log_line(caplog: pyt
     assert sum("lock store unreachable" in r.getMessage() for r in caplog.records) == 1
     lock_store.recovered()
     assert sum("lock store answering again" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_redis_gone_when_a_finished_turn_frees_its_lock_does_not_undo_the_turn() -> None:
+    from tools.local_servers import free_port
+    from tools.redis_lock_store import AtomicRedisLockStore
+
+    nobody_listens = AtomicRedisLockStore(host="127.0.0.1", port=free_port(), socket_timeout=1)
+    nobody_listens.cleanup(SENDER, 0)  # no exception: the turn already ran and was saved
+    assert lock_store.degraded
+    with pytest.raises(LockError):
+        nobody_listens.issue_ticket(SENDER)
+    lock_store.recovered()
