@@ -63,6 +63,10 @@ class BookingStore:
 
     # -- bookings -----------------------------------------------------------
 
+    def session(self):
+        """One short database transaction, for the notification outbox (actions/notification_outbox.py)."""
+        return self._session()
+
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
             booking = session.execute(queries.BOOKING_BY_KEY, {"key": lookup_key}).scalar_one_or_none()
