@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, aliased, contains_eager, sessionmaker
 from actions import store_queries as queries
 from actions.abuse_limits import LimitScope, RequestLimit
 from actions.database import make_engine
-from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, BookingLookupMiss, PaymentTransaction
+from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, BookingLookupMiss, PaymentNotification
+from actions.models import PaymentTransaction
 from actions.models import TransactionStatus, booking_status_after_payment, utc_now
 from actions.rate_limits import MERCHANT_KEY, DatabaseRequestLimiter, OtpRequestLimiter
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
@@ -94,6 +95,7 @@ class BookingStore:
             session.query(PaymentTransaction).delete()
             session.query(Booking).delete()
             session.query(BookingLookupMiss).delete()
+            session.query(PaymentNotification).delete()
 
     # -- transactions -------------------------------------------------------
 
