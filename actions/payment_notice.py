@@ -116,6 +116,10 @@ class ActionTellPaymentOutcome(Action):
         if receipt is None:
             return
         transaction, booking = receipt
+        response = RESPONSE_OF_STATUS.get(transaction.status)
+        if response is None:  # not an outcome (cannot happen for a row reconcile wrote): the notifier lists it
+            logger.error("the payment %s is %s: no outcome to tell", reference, transaction.status)
+            return
         fields = {
             "amount": format_money(transaction.amount, transaction.currency),
             "channel": CHANNEL_NAMES.get(transaction.customer_channel, transaction.customer_channel),
@@ -142,7 +146,6 @@ class ActionTellPaymentOutcome(Action):
             dispatcher.utter_message(json_message=template_message(
                 config.whatsapp_payment_template, config.whatsapp_payment_template_language, parameters))
             return
-        response = RESPONSE_OF_STATUS[transaction.status]
         if transaction.status == TransactionStatus.SUCCESS.value:
             response = receipt_response(response, config.uses_sandbox)
         dispatcher.utter_message(response=response, **fields)
