@@ -64,7 +64,7 @@ class RasaExternalEvents:
         self._timeout = timeout
 
     def trigger(self, conversation_id: str, intent: str, entities: dict) -> TriggerResult:
-        url = f"{self._url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        url = f"{self._url}/conversations/{quote(conversation_id, safe=':')}/trigger_intent"
         try:
             response = requests.post(
                 url, params={"output_channel": "latest", "token": self._token},

@@ -16,8 +16,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Optional
 
-# The questions whose answers call O'mari.
-SLOW_ANSWER_QUESTIONS = frozenset({"utter_ask_phone_number", "utter_ask_phone_number_with_sender", "utter_ask_otp"})
+# The messages whose answers call O'mari: the number question (/auth) and the OTP's (/request).
+SLOW_ANSWER_QUESTIONS = frozenset({
+    "utter_ask_phone_number", "utter_ask_phone_number_with_sender",
+    "utter_otp_sent", "utter_ask_otp", "utter_invalid_otp", "utter_wrong_otp",
+})
 MAX_REMEMBERED = 50_000
 
 
