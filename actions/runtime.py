@@ -17,6 +17,7 @@ import redis.exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from actions.migrations import SchemaNotCurrent, require_current_schema
+from actions.notification_outbox import NotificationOutbox
 from actions.omari import OmariClient
 from actions.outages import OutageBurst
 from actions.lookup_limits import lookup_limiter
@@ -64,6 +65,14 @@ def payment_service() -> PaymentService:
         PaymentPolicy.from_settings(config),
         lookup_limiter(config.rate_limit_redis_url, store),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def notification_outbox() -> NotificationOutbox:
+    """The outbox the notice action claims rows in; a small pool of its own (one call per notice)."""
+    config = settings()
+    require_current_schema(config.database_url)
+    return NotificationOutbox(BookingStore(config.database_url, pool_size=2))
 
 
 async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:
