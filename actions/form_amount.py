@@ -28,8 +28,8 @@ class AmountQuestion:
     ) -> Dict[Text, Any]:
         try:
             booking = await self._current_booking(tracker)
-        except ServiceFailure:
-            return self._halt_on_service_failure(dispatcher)
+        except ServiceFailure as failure:
+            return self._halt_on_service_failure(dispatcher, failure, "amount")
         if booking is None:
             # The amount only means something against a booking: kept until
             # the booking is known, then checked (get_validation_events).

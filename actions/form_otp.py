@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.form_turn import gave_another_answer
 from actions.parsing import InvalidInput, is_cancel_request, parse_otp
 from actions.payments import CancelOutcome, SubmitOutcome
-from actions.runtime import ServiceFailure, call_payments, settings
+from actions.runtime import ServiceFailure, StoreUnavailable, call_payments, settings
 
 
 class OtpQuestion:
@@ -44,6 +44,10 @@ class OtpQuestion:
             return {"otp": None, "payment_halt": "payment_closed"}
         try:
             result = await call_payments("submit_otp", transaction_reference, otp)
+        except StoreUnavailable:
+            # The database decides whether it went through: the code sent again finds out.
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return {"otp": None}
         except ServiceFailure:
             # The OTP may have reached O'mari: never say nothing was charged.
             dispatcher.utter_message(

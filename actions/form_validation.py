@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -51,7 +51,7 @@ from actions.abuse_limits import describe_wait
 from actions.identity import verified_phone_number
 from actions.payments import LookupOutcome, PaymentStart, StartOutcome
 from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
-from actions.runtime import ServiceFailure, call_payments, settings
+from actions.runtime import ServiceFailure, StoreUnavailable, call_payments, settings
 from actions.snapshots import BookingSnapshot
 
 logger = logging.getLogger(__name__)
@@ -94,8 +94,8 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
             return self._reject("booking_reference", dispatcher, tracker, "utter_invalid_booking_reference")
         try:
             lookup = await call_payments("look_up_booking", tracker.sender_id, lookup_key)
-        except ServiceFailure:
-            return self._halt_on_service_failure(dispatcher)
+        except ServiceFailure as failure:
+            return self._halt_on_service_failure(dispatcher, failure, "booking_reference")
         if lookup.outcome is LookupOutcome.LOCKED_OUT:
             halt = self._halt_on_limit(dispatcher, "utter_booking_lookups_paused", lookup.retry_after, "lookups_paused")
             return {"booking_reference": None, **halt}
@@ -208,8 +208,8 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
                 customer_channel=tracker.get_slot("payment_channel"),
                 msisdn=msisdn,
             )
-        except ServiceFailure:
-            return self._halt_on_service_failure(dispatcher)
+        except ServiceFailure as failure:
+            return self._halt_on_service_failure(dispatcher, failure, "phone_number")
         if start.outcome is StartOutcome.OTP_SENT:
             transaction = start.transaction
             dispatcher.utter_message(
@@ -329,7 +329,14 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         return {"payment_halt": halt}
 
     @staticmethod
-    def _halt_on_service_failure(dispatcher: CollectingDispatcher) -> Halt:
+    def _halt_on_service_failure(
+        dispatcher: CollectingDispatcher, failure: Optional[ServiceFailure] = None, slot: Optional[Text] = None
+    ) -> Halt:
+        if slot and isinstance(failure, StoreUnavailable):
+            # An outage decided nothing: the question stays open, and the same
+            # answer sent again carries on. No word about money: an OTP may be at O'mari.
+            dispatcher.utter_message(response="utter_store_unavailable")
+            return {slot: None}
         dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
         return {"payment_halt": "service_error"}
 

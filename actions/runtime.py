@@ -13,9 +13,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
+import redis.exceptions as redis_exc
+from sqlalchemy import exc as sa_exc
+
 from actions.migrations import SchemaNotCurrent, require_current_schema
 from actions.notification_outbox import NotificationOutbox
 from actions.omari import OmariClient
+from actions.outages import OutageBurst
 from actions.lookup_limits import lookup_limiter
 from actions.payments import PaymentPolicy, PaymentService
 from actions.rate_limits import request_limiter
@@ -85,6 +89,29 @@ class ServiceFailure(Exception):
     """
 
 
+class StoreUnavailable(ServiceFailure):
+    """The booking database or Redis did not answer: an outage, not a bug.
+
+    Nothing about the payment was decided by this call, so the form asks the
+    customer to send the same message again rather than closing the payment;
+    whatever did happen to money is in the database, and the re-sent message
+    finds it there. The engine's pre-ping replaces dead connections once the
+    database is back.
+    """
+
+
+# What a store being down looks like from SQLAlchemy and redis-py.
+_OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                  sa_exc.TimeoutError, redis_exc.ConnectionError, redis_exc.TimeoutError)
+database_outage = OutageBurst("booking database or Redis", logger)
+
+
+def is_store_outage(error: BaseException) -> bool:
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, _OUTAGE_ERRORS)
+
+
 def _call_service(method: str, *args, **kwargs):
     """Build the service if needed and call ``method`` on it, in one worker-thread hop."""
     return getattr(payment_service(), method)(*args, **kwargs)
@@ -95,11 +122,16 @@ async def call_payments(method: str, *args, **kwargs):
     try:
         # One hand-off to the pool per call: the service is built (once) on the
         # same worker thread that then runs the method.
-        return await run_blocking(_call_service, method, *args, **kwargs)
+        result = await run_blocking(_call_service, method, *args, **kwargs)
     except SchemaNotCurrent as error:
         # An operator's mistake, not a bug: one clear line, no traceback.
         logger.error("payment service unavailable: %s", error)
         raise ServiceFailure(method) from error
     except Exception as error:  # noqa: BLE001 - anything at all must become a polite reply
+        if is_store_outage(error):
+            database_outage.failed(error, method)  # one line per outage, not one traceback per message
+            raise StoreUnavailable(method) from error
         logger.exception("payment service call %s failed", method)
         raise ServiceFailure(method) from error
+    database_outage.recovered()
+    return result

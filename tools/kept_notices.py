@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List
 
+from tools.resilient_tracker_store import ConversationStoreUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,6 +46,8 @@ async def give_kept_notices(agent: Any, message: Any) -> None:
         return
     try:
         tracker = await tracker_store.retrieve(message.sender_id)
+    except ConversationStoreUnavailable:
+        return  # an outage: logged once per burst, and the turn itself answers with the apology
     except Exception:  # noqa: BLE001 - a notice is never worth losing the customer's turn
         logger.exception("could not read the conversation for kept notices")
         return

@@ -56,6 +56,34 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+class PrivateServer:
+    """One private server process that a drill can stop and start again on the same port and data.
+
+    Stopping is a clean shutdown (SIGTERM), as an operator's restart or a
+    failover does: clients see refused connections until ``start`` is ready.
+    """
+
+    def __init__(self, url: str, argv: Sequence[str], log_path: Path, ready: Callable[[], bool], what: str,
+                 timeout: float, stop_command: Optional[Sequence[str]] = None) -> None:
+        self.url, self._argv, self._log_path, self._ready, self._what = url, list(argv), log_path, ready, what
+        self._timeout, self._stop_command = timeout, stop_command
+        self._process: Optional[subprocess.Popen] = None
+
+    def start(self) -> None:
+        with open(self._log_path, "a") as log:  # the child keeps its own handle
+            self._process = subprocess.Popen(self._argv, stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
+        _wait_until(self._ready, self._process, self._what, self._timeout)
+
+    def stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        if self._stop_command:
+            subprocess.run(self._stop_command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=60)
+        _stop(self._process)
+
+
 # -- PostgreSQL ---------------------------------------------------------------
 
 
@@ -102,6 +130,13 @@ def postgres_server(workdir: Path, timeout: float = 60) -> Iterator[str]:
     if existing:
         yield existing
         return
+    with postgres_process(workdir, timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def postgres_process(workdir: Path, timeout: float = 60) -> Iterator[PrivateServer]:
+    """A private PostgreSQL on a free port that can be stopped and started again (its data kept)."""
     bindir = _postgres_bindir()
     if bindir is None:
         raise ServerUnavailable("PostgreSQL is not installed (tools/install_servers.sh installs it)")
@@ -121,19 +156,20 @@ def postgres_server(workdir: Path, timeout: float = 60) -> Iterator[str]:
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     port = free_port()
-    log = open(workdir / "postgres.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
+    url = f"postgresql://{POSTGRES_USER}@127.0.0.1:{port}/postgres"
+    server = PrivateServer(
+        url,
         _as_postgres_user([str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
                            "-k", str(home), "-c", "max_connections=300", "-c", "fsync=off"]),
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        workdir / "postgres.log", lambda: _postgres_answers(url), "PostgreSQL", timeout,
+        # A fast shutdown: SIGTERM would wait for every pooled client to leave (and runuser does not pass SIGINT on).
+        stop_command=_as_postgres_user([str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]),
     )  # fmt: skip
-    url = f"postgresql://{POSTGRES_USER}@127.0.0.1:{port}/postgres"
     try:
-        _wait_until(lambda: _postgres_answers(url), process, "PostgreSQL", timeout)
-        yield url
+        server.start()
+        yield server
     finally:
-        _stop(process)
-        log.close()
+        server.stop()
         shutil.rmtree(home, ignore_errors=True)
 
 
@@ -161,6 +197,13 @@ def redis_server(workdir: Path, timeout: float = 20) -> Iterator[str]:
     if existing:
         yield existing
         return
+    with redis_process(workdir, timeout) as server:
+        yield server.url
+
+
+@contextmanager
+def redis_process(workdir: Path, timeout: float = 20) -> Iterator[PrivateServer]:
+    """A private redis-server that can be stopped and started again (empty: it saves nothing)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise ServerUnavailable("redis-server is not installed (tools/install_servers.sh installs it)")
@@ -168,11 +211,6 @@ def redis_server(workdir: Path, timeout: float = 20) -> Iterator[str]:
 
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
     client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
 
     def answers() -> bool:
@@ -181,12 +219,18 @@ def redis_server(workdir: Path, timeout: float = 20) -> Iterator[str]:
         except redis.exceptions.ConnectionError:
             return False
 
+    server = PrivateServer(
+        f"redis://127.0.0.1:{port}/0",
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        workdir / "redis.log", answers, "redis-server", timeout,
+    )  # fmt: skip
     try:
-        _wait_until(answers, process, "redis-server", timeout)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+        yield server
     finally:
         client.close()
-        _stop(process)
+        server.stop()
 
 
 # -- nginx ----------------------------------------------------------------------

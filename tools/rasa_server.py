@@ -15,6 +15,9 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 - installs tools/channel_guard.py: every conversation named by the channel
   that received it, and over-long messages answered without NLU (Rasa is not
   started without it);
+- installs tools/resilient_tracker_store.py: a store outage is retried, then
+  answered with an apology, never taken for an empty conversation or saved
+  to memory (not started without it);
 - installs tools/otp_redaction.py: `[OTP]` instead of the code in every
   saved conversation (not started without it either);
 - refuses `--enable-api` without `--auth-token` unless Rasa listens on
@@ -32,6 +35,7 @@ from tools.otp_redaction import OtpRedactionUnavailable, install_otp_redaction
 from tools.rasa_endpoints import EndpointSettingError, apply_endpoint_defaults
 from tools.rasa_speedups import apply_all
 from tools.redis_lock_store import use_atomic_redis_lock_store
+from tools.resilient_tracker_store import ResilienceUnavailable, install_resilient_tracker_store
 
 logger = logging.getLogger(__name__)
 
@@ -74,8 +78,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     try:
         apply_endpoint_defaults(os.environ)
         install_channel_guard()
+        install_resilient_tracker_store()  # before the OTP redaction, which wraps its save
         install_otp_redaction()
-    except (EndpointSettingError, ChannelGuardUnavailable, OtpRedactionUnavailable, ValueError) as error:
+    except (EndpointSettingError, ChannelGuardUnavailable, ResilienceUnavailable, OtpRedactionUnavailable,
+            ValueError) as error:
         sys.exit(f"error: {error}")
     for speedup in apply_all():
         logger.warning("not applied, Rasa runs this part unchanged: %s", speedup)

@@ -21,6 +21,9 @@ from typing import Callable, Optional, Tuple, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from redis.exceptions import RedisError
+
+from tools.resilient_tracker_store import lock_store as lock_store_outage
 
 T = TypeVar("T")
 # (the lock as it should be stored, or None to delete it; what the caller gets back)
@@ -53,9 +56,11 @@ class AtomicRedisLockStore(RedisLockStore):
             return lock, lock.issue_ticket(lock_lifetime)
 
         try:
-            return self._change_lock(conversation_id, take_next)
+            ticket = self._change_lock(conversation_id, take_next)
         except Exception as error:  # noqa: BLE001 - Rasa's contract: any failure is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        lock_store_outage.recovered()
+        return ticket
 
     def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
@@ -74,14 +79,23 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change_lock(conversation_id, drop_ticket)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Free ``ticket_number``; delete the lock only if no ticket is left, in the same step."""
+        """Free ``ticket_number``; delete the lock only if no ticket is left, in the same step.
+
+        Runs after the turn, which is saved by then: Redis gone at that moment
+        must not turn a finished turn into an error (the customer would send it
+        again). The ticket expires with the lock's lifetime, and a restarted
+        Redis has forgotten it anyway.
+        """
 
         def drop_ticket_and_empty_lock(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
             if lock:
                 lock.remove_ticket_for(ticket_number)
             return (lock if lock and lock.is_someone_waiting() else None), None
 
-        self._change_lock(conversation_id, drop_ticket_and_empty_lock)
+        try:
+            self._change_lock(conversation_id, drop_ticket_and_empty_lock)
+        except RedisError as error:
+            lock_store_outage.failed(error, "unlock", conversation_id)
 
 
 def use_atomic_redis_lock_store() -> None:

@@ -21,7 +21,7 @@ import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 from urllib.parse import urlsplit
 
 from actions.settings import SANDBOX_BASE_PATH
@@ -79,6 +79,9 @@ class ScaledStack:
     action_env: Dict[str, str]
     rasa: List[devstack.Service] = field(default_factory=list)
     actions: List[devstack.Service] = field(default_factory=list)
+    # The private servers, for drills that stop them; None when TEST_POSTGRES_URL / TEST_REDIS_URL named others.
+    postgres: Optional[local_servers.PrivateServer] = None
+    redis: Optional[local_servers.PrivateServer] = None
 
     @property
     def rasa_urls(self) -> List[str]:
@@ -128,6 +131,14 @@ class ScaledStack:
                 service.stop()
 
 
+def _private(running: ExitStack, process: Callable[[Path], Any], existing_variable: str,
+             workdir: Path) -> Optional[local_servers.PrivateServer]:
+    """A private server started in ``running``, or None when ``existing_variable`` names a running one."""
+    if os.environ.get(existing_variable, "").strip():
+        return None
+    return running.enter_context(process(workdir))
+
+
 def _redis_parts(redis_url: str) -> Dict[str, str]:
     parts = urlsplit(redis_url)
     return {"host": parts.hostname or "127.0.0.1", "port": str(parts.port or 6379)}
@@ -143,8 +154,10 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
     """Start the whole topology (each part healthy before what needs it); stop it all on exit."""
     workdir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as running:
-        postgres = running.enter_context(local_servers.postgres_server(workdir / "postgres"))
-        redis_url = running.enter_context(local_servers.redis_server(workdir / "redis"))
+        postgres_server = _private(running, local_servers.postgres_process, "TEST_POSTGRES_URL", workdir / "postgres")
+        redis_server = _private(running, local_servers.redis_process, "TEST_REDIS_URL", workdir / "redis")
+        postgres = postgres_server.url if postgres_server else os.environ["TEST_POSTGRES_URL"]
+        redis_url = redis_server.url if redis_server else os.environ["TEST_REDIS_URL"]
         database_url = local_servers.create_postgres_database(postgres, "kali_bookings")
         tracker_store_url = local_servers.create_postgres_database(postgres, "kali_conversations")
         rasa_ports = [local_servers.free_port() for _ in range(INSTANCES)]
@@ -178,6 +191,7 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
             sandbox_url=sandbox_url, database_url=database_url, tracker_store_url=tracker_store_url,
             redis_url=redis_url, rasa_env=rasa_env, action_env=action_env,
             rasa=[None] * INSTANCES, actions=[None] * INSTANCES,  # type: ignore[list-item]
+            postgres=postgres_server, redis=redis_server,
         )
         running.callback(topology.stop)
         # Once, before any action server starts, as a deploy runs it.

@@ -37,7 +37,9 @@ _STORED_EVENTS = "_kali_safaris_stored_events"
 def _open_tracker_database(database: str) -> Any:
     import sqlite3
 
-    connection = sqlite3.connect(database, check_same_thread=False)
+    # A locked file fails fast (1 s, not sqlite3's 5) so the retry of
+    # tools/resilient_tracker_store.py decides how long the event loop waits.
+    connection = sqlite3.connect(database, check_same_thread=False, timeout=1.0)
     # WAL: readers never wait for the writer. synchronous=NORMAL: a commit
     # does not wait for the disk (a power cut may lose the last turns'
     # history, an application crash loses nothing).
@@ -58,7 +60,8 @@ def tune_sqlite_tracker_store() -> bool:
 
     def create_engine_kwargs(url: Any) -> Dict[str, Any]:
         # Any store: an error names the statement, never its values (user texts, sender ids).
-        kwargs = dict(original(url), hide_parameters=True)
+        # Pre-ping: after a database restart the pool replaces dead connections by itself.
+        kwargs = dict(original(url), hide_parameters=True, pool_pre_ping=True)
         if str(url).startswith("sqlite"):
             database = make_url(str(url)).database
             kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))

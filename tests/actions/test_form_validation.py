@@ -1,6 +1,7 @@
 """The payment form's validator, slot by slot and as rasa-sdk runs it whole."""
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -59,9 +60,29 @@ def test_third_invalid_answer_stops_the_loop(store) -> None:
 def test_database_failure_becomes_an_apology(store, monkeypatch) -> None:
     from actions import runtime
 
+    reachable = os.environ["DATABASE_URL"]
     monkeypatch.setenv("DATABASE_URL", "sqlite:////nonexistent-folder/x/bookings.db")
     runtime.settings.cache_clear()
     runtime.payment_service.cache_clear()
+    result, dispatcher = validate("booking_reference", SLYKER)
+    # A database that cannot be reached is an outage: the question stays open,
+    # nothing is claimed about money, and the same answer later carries on.
+    assert result == {"booking_reference": None}
+    assert responses(dispatcher) == ["utter_store_unavailable"]
+    monkeypatch.setenv("DATABASE_URL", reachable)  # the database is back
+    runtime.settings.cache_clear()
+    runtime.payment_service.cache_clear()
+    result, _ = validate("booking_reference", SLYKER)
+    assert result["booking_reference"] == SLYKER
+
+
+def test_a_bug_in_the_payment_service_still_closes_the_payment_with_the_old_apology(store, monkeypatch) -> None:
+    from actions.payments import PaymentService
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("a bug, not an outage")
+
+    monkeypatch.setattr(PaymentService, "look_up_booking", broken)
     result, dispatcher = validate("booking_reference", SLYKER)
     assert result == {"payment_halt": "service_error"}
     assert responses(dispatcher) == ["utter_service_error"]
