@@ -84,7 +84,9 @@ _AMOUNT_WORD = re.compile(rf"""
 """, re.VERBOSE)
 # Thousands grouped with spaces ("1 500", "12 345 678.50"), joined into one
 # word so the figure reader sees it whole; a phone number was blanked before.
-_SPACED_GROUPS = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?: [0-9]{3})+(?![0-9]|[.,][0-9]{3})")
+# A comma or dot before them counts only after a digit ("1,1 001"), not as
+# stray punctuation (",1 001" is 1001, never 1).
+_SPACED_GROUPS = re.compile(r"(?<![0-9])(?<![0-9][.,])[0-9]{1,3}(?: [0-9]{3})+(?![0-9]|[.,][0-9]{3})")
 # Phone numbers carry digit runs that are never amounts: a Zimbabwe mobile in
 # any common layout, any "+" number, and any run of 9+ digits. phonenumbers'
 # own matcher is not used here: next to an amount ("1200.50 0772 123 456")

@@ -26,7 +26,10 @@ def _references(text: str) -> Iterator[Tuple[str, int, int]]:
     sentence ("ref bkt00520260210 thanks"); real references carry their serial
     only in the last group, so this never cuts one short.
     """
+    covered = 0  # the end of the last reference read: "BK-BK-000000" is one reference, not two
     for start in _START.finditer(text):
+        if start.start() < covered:
+            continue
         parts, position = ["BK"], start.end()
         for _ in range(_MAX_GROUPS):
             group = _GROUP.match(text, position)
@@ -37,6 +40,7 @@ def _references(text: str) -> Iterator[Tuple[str, int, int]]:
             if _SERIAL_END.search(group.group(1)):
                 key = "".join(parts)
                 if len(key) <= _MAX_KEY_CHARS:
+                    covered = position
                     yield key, start.start(), position
                 break
 

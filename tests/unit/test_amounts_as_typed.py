@@ -73,6 +73,8 @@ def test_a_figure_with_two_readings_is_asked_about(typed, readings):
     pytest.param("1,5", "not_a_number", id="comma-one-digit"),
     pytest.param("1,500,50", "not_a_number", id="comma-groups-then-comma"),
     pytest.param("1.500.50", "not_a_number", id="dot-groups-then-dot"),
+    # Found by the property test: the stray comma kept "1 001" apart and 1.00 was charged.
+    pytest.param(",1 001", "not_a_number", id="stray-comma-before-space-groups"),
     pytest.param("50.123", "too_many_decimals", id="dot-three-digits-not-money"),
 ])
 def test_unclear_separators_are_refused(typed, reason):

@@ -32,6 +32,8 @@ def reason_of(parse, text):
 
 @pytest.mark.parametrize("text, key", [
     pytest.param("BK-SLYKER-TECH-20251023", "BKSLYKERTECH20251023", id="canonical-named"),
+    # Found by the property test: a middle group "BK" was read as a second reference.
+    pytest.param("BK-BK-000000", "BKBK000000", id="middle-group-bk"),
     pytest.param("BK-T005-20260210", "BKT00520260210", id="canonical-short"),
     pytest.param("BK48213977", "BK48213977", id="canonical-digits"),
     pytest.param("bk-t005-20260210", "BKT00520260210", id="lowercase"),
