@@ -129,6 +129,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         WHATSAPP_APP_SECRET=whatsapp.APP_SECRET,
         WHATSAPP_VERIFY_TOKEN=whatsapp.VERIFY_TOKEN,
         WHATSAPP_GRAPH_URL=graph.url,
+        # The fuzz run keeps one sender at a question for up to 41 messages a
+        # minute; the rate limit itself is tested in test_turn_bounds.py.
+        SENDER_MESSAGES_PER_MINUTE="100",
     )
     logs = workdir / "logs"
 
