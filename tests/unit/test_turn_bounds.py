@@ -150,3 +150,16 @@ def test_redis_counter_lets_messages_through_when_redis_is_unreachable() -> None
         return await RedisCounter(client, limit=1).admit("rest:a") and await RedisCounter(client, limit=1).admit("rest:a")
 
     assert asyncio.run(run())
+
+
+def test_a_code_sent_alone_in_a_continued_session_after_a_closed_payment_is_redacted(domain: Domain) -> None:
+    from tools.otp_redaction import MARKER, redact_events
+
+    tracker = mid_payment(domain, 40)
+    tracker.update(SlotSet("closed_payment", {"booking_reference": "BK-T005-20260210"}), domain)
+    tracker.update(SlotSet("requested_slot", None), domain)
+    continue_long_session(tracker, domain, max_events=120)
+    session = list(tracker.events)[-events_in_current_session(tracker, 1000) - 1:]
+    code = UserUttered("482913", {"name": "inform", "confidence": 1.0, "text": "482913"})
+    redact_events(session + [code])
+    assert code.text == MARKER and code.parse_data["text"] == MARKER
