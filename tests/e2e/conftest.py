@@ -172,6 +172,11 @@ class Chat:
         self.sender = sender or f"test-{uuid.uuid4()}"
         self.replies: List[Dict[str, Any]] = []
 
+    @property
+    def conversation_id(self) -> str:
+        """The sender id Rasa and the payment database know this chat by (``rest:<sender>``)."""
+        return scoped_sender_id("rest", self.sender)
+
     def say(self, message: str) -> List[Dict[str, Any]]:
         response = requests.post(
             f"{self.stack.rasa_url}/webhooks/rest/webhook",
