@@ -44,6 +44,10 @@ TARGETS: List[Target] = [
     (f"50 concurrent {PAUSED}: p95 per turn", _get("concurrent_50_paced", "latency_ms", "p95"), 1000, "ms"),
     ("50 concurrent, 2 Rasa + 2 action servers: errors", _get("concurrent_50_scaled", "errors"), 0, ""),
     ("50 concurrent, 2 Rasa + 2 action servers: p95", _get("concurrent_50_scaled", "latency_ms", "p95"), 1000, "ms"),
+    (f"50 concurrent {PAUSED}, one sender flooding: p95", _get("concurrent_50_paced_flood", "latency_ms", "p95"),
+     1000, "ms"),
+    ("one session: turn p50 at message 400 / at message 10", _get("long_session", "p50_ratio"), 1.2, "x"),
+    ("one session: Rasa CPU per turn at message 400 / 10", _get("long_session", "cpu_ratio", "rasa"), 1.2, "x"),
     ("slow O'mari call: p95 of 10 others / without it", _slow_ratio, 1.2, "x"),
     ("Rasa server ready (spawn to /status)", _get("cold_start", "rasa_ready_s"), 30, "s"),
     ("action server ready (spawn to /health)", _get("cold_start", "actions_ready_s"), 3, "s"),
@@ -85,7 +89,7 @@ def render(results: Dict[str, Any]) -> str:
                   f"  webhook / parse at p50: {_fmt(single.get('p50_ratio'), 'x')}"]
     lines += ["", "concurrent customers   turns/s      p50      p95      p99  errors  credited once"]
     for key, label in (("concurrent_10", "10"), ("concurrent_50", "50"), ("concurrent_50_paced", "50, " + PAUSED),
-                       ("slow_call", "10 + slow call"),
+                       ("concurrent_50_paced_flood", "50 paced + flood"), ("slow_call", "10 + slow call"),
                        ("concurrent_50_scaled", "50, 2+2 instances")):
         run = results.get(key)
         if not run or "latency_ms" not in run:
@@ -102,6 +106,20 @@ def render(results: Dict[str, Any]) -> str:
             lines.append(f"  p95 of the 10 over {slow['rounds']} alternating rounds: without the slow call "
                          f"{slow.get('baseline_p95_ms_each')} (median {_fmt(slow.get('baseline_p95_ms'))}), "
                          f"with it {slow.get('p95_ms_each')} (median {_fmt(slow.get('p95_ms'))}) ms")
+    flood = (results.get("concurrent_50_paced_flood") or {}).get("flood")
+    if flood:
+        lines.append(f"  the flooding sender: {flood['sent']} messages answered, {flood['slow_down_answers']} of them "
+                     f"\"slow down\", {flood['errors']} HTTP failures")
+    session = results.get("long_session") or {}
+    if session.get("windows"):
+        lines += ["", "one session, \"what's my balance?\" mid-payment   p50    Rasa CPU   action server CPU (per turn)"]
+        for window in session["windows"]:
+            cpu = window["cpu_ms_per_turn"]
+            lines.append(f"  message {window['message']:<4} ({window['turns']} turns)              "
+                         f"{_fmt(window['p50_ms'], 'ms'):>9} {_fmt(cpu.get('rasa'), 'ms'):>10} "
+                         f"{_fmt(cpu.get('actions'), 'ms'):>10}")
+        lines.append(f"  message 400 / message 10: p50 {_fmt(session.get('p50_ratio'), 'x')}, "
+                     f"CPU {session.get('cpu_ratio')}; errors {session.get('errors')}")
     cold = results.get("cold_start") or {}
     memory = results.get("memory_mb") or {}
     lines += ["", "cold start and memory",
@@ -118,7 +136,8 @@ def render(results: Dict[str, Any]) -> str:
     scaled = results.get("concurrent_50_scaled") or {}
     if scaled.get("skipped"):
         lines.append(f"  50, 2+2 instances: not measured ({scaled['skipped']})")
-    errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call", "concurrent_50_scaled") for e in (results.get(key) or {}).get("error_samples", [])]
+    errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call", "concurrent_50_scaled",
+                                       "concurrent_50_paced_flood", "long_session") for e in (results.get(key) or {}).get("error_samples", [])]
     if errors:
         lines += ["", "first errors:"] + [f"  {error}" for error in errors[:10]]
     return "\n".join(lines)

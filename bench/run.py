@@ -21,7 +21,10 @@ ports with a fresh database of bench bookings (tools/loopback.py), then:
 6. 50 customers paying at once through nginx in front of two Rasa instances and
    two action servers on PostgreSQL and Redis (tools/scaled_stack.py, the
    `make test-scale` topology), when those servers are installed (unless --skip-scaled);
-7. `rasa train --force` of the full model into a temporary folder (unless --skip-train).
+7. `rasa train --force` of the full model into a temporary folder (unless --skip-train);
+8. growth (bench/growth.py): turn p50 and CPU per turn at message 10 and 400 of
+   one session (its own stack, SENDER_MESSAGES_PER_MINUTE=0), and the paced 50
+   again while one sender floods at full speed (the limit at its default).
 
 It prints a table, writes JSON, and compares with the issue's targets without
 failing on them: figures from a busy machine are only indicative.
@@ -47,7 +50,7 @@ import requests
 
 from actions.migrations import upgrade_to_head
 from actions.store import BookingStore
-from bench import load
+from bench import growth, load
 from bench.report import evaluate, markdown, render
 from tools import local_servers
 from tools import stack as devstack
@@ -203,6 +206,31 @@ def measure_scaled(model: str, overrides: Dict[str, str]) -> Dict[str, Any]:
         return summary
 
 
+def measure_flood(running: LoopbackStack, store: BookingStore) -> Dict[str, Any]:
+    """The paced 50 while one sender posts as fast as its replies come (the rate limit at its default)."""
+    customers = load.bench_customers(50, "flooded", first=5001)
+    load.seed_bookings(store, customers)
+    measured = growth.paced_while_flooding(running.rasa_url, customers, OTP, "bench-flooder",
+                                           growth.SLOW_DOWN_WORDS)
+    summary = summarise(measured["result"], load.credited_exactly_once(store, _sandbox_transactions(running),
+                                                                         customers))
+    summary["flood"] = measured["flood"]
+    return summary
+
+
+def measure_long_session(model: str, overrides: Dict[str, str]) -> Dict[str, Any]:
+    """One long session on its own stack, without the per-sender limit (0 turns it off)."""
+    with tempfile.TemporaryDirectory(prefix="bench-long-") as workdir, \
+            loopback_stack(Path(workdir), model, {**overrides, "SENDER_MESSAGES_PER_MINUTE": "0"}) as running:
+        upgrade_to_head(running.database_url)
+        store = BookingStore(running.database_url)
+        customer = load.bench_customers(1, "long", first=9001)[0]
+        load.seed_bookings(store, [customer])
+        store.dispose()
+        pids = {name: running.services[name].process.pid for name in ("rasa", "actions")}
+        return growth.long_session(running.rasa_url, customer, pids)
+
+
 def measure_training() -> Dict[str, Any]:
     """Full training of the current config and data, from scratch, into a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="bench-train-") as out:
@@ -251,8 +279,13 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             print(f"10 customers with and without one O'mari call hanging ({READ_TIMEOUT_SECONDS} s timeout), "
                   f"{args.slow_rounds} rounds each…", flush=True)
             results["slow_call"] = compare_slow_call(running, store, args.slow_rounds)
+            print("50 customers pausing as above while one sender floods at full speed…", flush=True)
+            results["concurrent_50_paced_flood"] = measure_flood(running, store)
             results["memory_mb"] = {name: rss_mb(running.services[name].process) for name in ("rasa", "actions")}
             store.dispose()
+    print(f"one session of {max(growth.MARKS) + growth.WINDOW} messages (\"what's my balance?\" mid-payment)…",
+          flush=True)
+    results["long_session"] = measure_long_session(args.model, overrides)
     if not args.skip_scaled:
         print("50 customers at once on 2 Rasa + 2 action servers (PostgreSQL, Redis, nginx)…", flush=True)
         results["concurrent_50_scaled"] = measure_scaled(args.model, overrides)

@@ -79,7 +79,7 @@ def loopback_stack(
         log_dir=workdir / "logs",
         action_port=action_port,
     )
-    running.env = env = devstack.base_env(
+    defaults = dict(
         DATABASE_URL=running.database_url,
         OMARI_API_BASE_URL=running.omari_base_url,
         OMARI_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,
@@ -87,8 +87,9 @@ def loopback_stack(
         # The real endpoints.yml with its one-machine stores (conversations in SQLite).
         ACTION_ENDPOINT_URL=f"{running.action_url}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{workdir / 'conversations.db'}",
-        **dict(env_overrides or {}),
     )
+    # An override wins (e.g. ACTION_ENDPOINT_URL through a test's recording proxy).
+    running.env = env = devstack.base_env(**{**defaults, **dict(env_overrides or {})})
     endpoints = REPO / "endpoints.yml"
     with ExitStack() as stack:
         started = time.monotonic()

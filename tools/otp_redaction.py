@@ -33,6 +33,7 @@ from tools.patching import is_patched, mark
 MARKER = "[OTP]"
 OTP_SLOT = "otp"
 REQUESTED_SLOT = "requested_slot"
+CLOSED_PAYMENT_SLOT = "closed_payment"
 # Digit groups as parse_otp reads them (actions/parsing/otp.py), bounded by non-digits.
 _DIGIT_GROUP = re.compile(r"(?<![0-9])[0-9](?:[\s-]*[0-9])*(?![0-9])")
 
@@ -86,6 +87,10 @@ def redact_events(events: Iterable[Any]) -> None:
                 otp_asked = otp_asked or requested == OTP_SLOT
             elif event.key == OTP_SLOT and event.value is not None:
                 event.value = MARKER
+            elif event.key == CLOSED_PAYMENT_SLOT and event.value:
+                # A closed payment reached the OTP question, also in a session that
+                # carried it over (tools/session_continuation.py) without that question.
+                otp_asked = True
         elif isinstance(event, UserUttered):
             _redact_user_event(event, codes, requested == OTP_SLOT or (otp_asked and _is_lone_code(event.text)))
 

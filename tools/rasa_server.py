@@ -20,6 +20,8 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
   to memory (not started without it);
 - installs tools/otp_redaction.py: `[OTP]` instead of the code in every
   saved conversation (not started without it either);
+- installs tools/turn_bounds.py: long sessions continued in a new one, and
+  a per-sender message rate (SENDER_MESSAGES_PER_MINUTE);
 - refuses `--enable-api` without `--auth-token` unless Rasa listens on
   loopback only: the HTTP API reads and writes every conversation.
 """
@@ -36,6 +38,7 @@ from tools.rasa_endpoints import EndpointSettingError, apply_endpoint_defaults
 from tools.rasa_speedups import apply_all
 from tools.redis_lock_store import use_atomic_redis_lock_store
 from tools.resilient_tracker_store import ResilienceUnavailable, install_resilient_tracker_store
+from tools.turn_bounds import install_turn_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         install_channel_guard()
         install_resilient_tracker_store()  # before the OTP redaction, which wraps its save
         install_otp_redaction()
+        install_turn_bounds()  # long sessions continued, a per-sender rate (raises ValueError)
     except (EndpointSettingError, ChannelGuardUnavailable, ResilienceUnavailable, OtpRedactionUnavailable,
             ValueError) as error:
         sys.exit(f"error: {error}")

@@ -134,6 +134,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         WHATSAPP_GRAPH_URL=graph.url,
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_API_TOKEN=RASA_API_TOKEN,
+        # The fuzz run keeps one sender at a question for up to 41 messages a
+        # minute; the rate limit itself is tested in test_turn_bounds.py.
+        SENDER_MESSAGES_PER_MINUTE="100",
     )
     logs = workdir / "logs"
 

@@ -38,8 +38,10 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
                                (local_servers.nginx_available, "nginx")):
         if not available():
             missing_server(package)
+    # The outage drill's customers resend every 2 s while a store is down; the
+    # per-sender rate stays on, above what they send (tests/e2e/test_turn_bounds.py tests it).
     overrides = {"SANDBOX_OTP": OTP, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS, "OMARI_READ_TIMEOUT": "30",
-                 **load.LOAD_TEST_LIMITS}
+                 "SENDER_MESSAGES_PER_MINUTE": "120", **load.LOAD_TEST_LIMITS}
     with scaled_stack(tmp_path_factory.mktemp("scaled"), str(REPO / "models"), overrides) as topology:
         yield topology
 
