@@ -98,6 +98,14 @@ INBOX_MIN_COUNT ?= 1
 nlu-inbox: install
 	$(PY) -m tools.nlu_inbox --days $(INBOX_DAYS) --threshold $(INBOX_THRESHOLD) --min-count $(INBOX_MIN_COUNT)
 
+# Did a training-data change help or hurt? Trains (cached by content, in
+# .cache/nlu-compare/) the NLU model of BASE's data and the working tree's,
+# runs both on the held-out sets (and INBOX=<file> when given), writes
+# results/nlu-compare.md with a chart; exits 1 when understanding got worse.
+BASE ?= main
+nlu-compare: install
+	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX))
+
 test-e2e: train
 	$(PY) -m pytest tests/e2e -q
 

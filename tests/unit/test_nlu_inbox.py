@@ -1,20 +1,18 @@
-"""The NLU inbox's pure parts: which messages a trainer sees, redaction, and the YAML it writes."""
+"""The NLU inbox's pure parts: which messages a trainer sees, redaction, and the YAML it writes.
+
+Reading a store Rasa wrote (SQLite and PostgreSQL) is tests/db/test_nlu_inbox_store.py.
+"""
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from tools.inbox_redaction import redact_message, redact_names, redact_phone_numbers
 from tools.inbox_turns import InboxReason, group_messages, messages_needing_a_trainer, normalised
-from tools.nlu_inbox import build_inbox, main, render_inbox
+from tools.nlu_inbox import main, render_inbox
 
 
 def user(text: str, intent: str, confidence: float, ranking: List[Dict[str, Any]] = (), at: float = 1000.0):
@@ -99,20 +97,6 @@ def test_the_inbox_is_rasa_nlu_yaml_grouped_by_guess_with_a_comment_per_line() -
     assert sorted((m.get("intent"), m.get("text")) for m in data.intent_examples) == [
         ("greet", "blorp"), ("greet", "hiya there mate"), ("make_payment", "pay it")]
     assert "# seen 1x, greet 0.30, asked: nothing, why: fallback, low confidence" in text
-
-
-def test_the_store_is_read_through_rasas_tables_and_the_window_is_kept(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'conversations.db'}"
-    store = SQLTrackerStore(Domain.empty(), db=str(tmp_path / "conversations.db"))
-    old, new = 1_000.0, 10 * 86400.0
-    events = [UserUttered("old blorp", {"name": "nlu_fallback", "confidence": 0.4}, timestamp=old),
-              ActionExecuted("action_listen", timestamp=old),
-              SlotSet("requested_slot", "phone_number", timestamp=new - 5),
-              UserUttered("new blorp 0712000002", {"name": "inform", "confidence": 0.3}, timestamp=new),
-              BotUttered("Sorry", metadata={"utter_action": "utter_default"}, timestamp=new + 1)]
-    asyncio.run(store.save(DialogueStateTracker.from_events("rest:a", events)))
-    entries = build_inbox(url, days=1, threshold=0.7, min_count=1, now=new + 60)
-    assert [(e.text, e.requested_slot) for e in entries] == [("new blorp 0772123456", "phone_number")]
 
 
 def test_the_inbox_is_never_written_into_the_training_data(tmp_path: Path, monkeypatch) -> None:
