@@ -139,4 +139,8 @@ def _tail(path: Path, lines: int = 15) -> str:
 def base_checkout(repo: Path, ref: str, scratch: Optional[Path] = None) -> Path:
     """A scratch folder holding ``ref``'s training data."""
     dest = Path(tempfile.mkdtemp(prefix="nlu-compare-base-", dir=scratch))
-    return checkout_of(repo, ref, dest)
+    try:
+        return checkout_of(repo, ref, dest)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
