@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import shutil
 import sys
@@ -53,6 +54,12 @@ class NluModel:
 
     def __init__(self, model_path: Path, label: str) -> None:
         from rasa.core.agent import Agent
+        from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
+
+        # In-process Rasa logs every parse at debug; the report is what matters here.
+        configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
 
         self.label = label
         self.loop = asyncio.new_event_loop()
@@ -113,6 +120,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     repo = args.repo.resolve()
     out = repo / args.out
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tolerances = Tolerances(args.max_accuracy_drop, args.max_entity_f1_drop, args.max_intent_f1_drop)
     try:
         comparisons = compare(repo, args.base, [repo / s for s in args.sets], args.inbox, repo / args.cache,
