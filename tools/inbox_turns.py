@@ -79,6 +79,11 @@ class InboxEntry:
     reasons: List[InboxReason]
 
 
+def printable(text: str) -> str:
+    """One line without control characters: a NUL or a newline cannot sit in ``examples: |``."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def normalised(text: str) -> str:
     """How messages are counted as the same: case and spacing do not matter."""
     return " ".join(text.split()).casefold()
@@ -179,14 +184,14 @@ def messages_needing_a_trainer(events: Sequence[Dict[str, Any]], threshold: floa
     for index, turn in enumerate(turns):
         text = turn.event.get("text") or ""
         # A tapped button sends "/intent{...}": no NLU ran, nothing to train.
-        if not text.strip() or text.startswith("/") or float(turn.event.get("timestamp") or 0) < since:
+        if not printable(text) or text.startswith("/") or float(turn.event.get("timestamp") or 0) < since:
             continue
         reasons = turn.reasons(threshold, turns[index + 1] if index + 1 < len(turns) else None)
         if not reasons:
             continue
         intent, confidence = guessed_intent(turn.event.get("parse_data") or {})
         found.append(SeenMessage(
-            text=" ".join(redact_message(text, turn.requested_slot).split()),
+            text=printable(redact_message(text, turn.requested_slot)),
             guessed_intent=intent, confidence=confidence, requested_slot=turn.requested_slot,
             timestamp=float(turn.event.get("timestamp") or 0), reasons=reasons,
         ))

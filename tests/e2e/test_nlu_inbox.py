@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List
 
@@ -31,10 +32,13 @@ def confidence(stack: Stack, text: str) -> float:
     return float(parsed["intent"]["confidence"])
 
 
-def build_inbox(stack: Stack, out: Path) -> str:
+def build_inbox(stack: Stack, out: Path, started: float) -> str:
+    """The inbox of what was said since ``started``: the store is shared with every other e2e test."""
     env = dict(stack.env, TQDM_DISABLE="1")
+    days = (time.time() - started) / 86400
     done = subprocess.run(
-        [sys.executable, "-m", "tools.nlu_inbox", "--out", str(out), "--threshold", str(THRESHOLD), "--days", "1"],
+        [sys.executable, "-m", "tools.nlu_inbox", "--out", str(out), "--threshold", str(THRESHOLD),
+         "--days", repr(days)],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
@@ -62,6 +66,7 @@ def test_the_inbox_holds_what_was_misunderstood_redacted_and_leaves_out_what_was
     assert confidence(stack, LOW_CONFIDENCE) < THRESHOLD, "pick a message this model is unsure about"
     assert confidence(stack, WELL_UNDERSTOOD) > THRESHOLD
 
+    started = time.time() - 1
     customer = Chat(stack)
     assert "booking reference" in customer.text(WELL_UNDERSTOOD)
     customer.text(GIBBERISH)
@@ -74,7 +79,7 @@ def test_the_inbox_holds_what_was_misunderstood_redacted_and_leaves_out_what_was
     other.text("QWZX   Vlorp frmbl")
 
     out = tmp_path / "nlu-inbox.yml"
-    table = build_inbox(stack, out)
+    table = build_inbox(stack, out, started)
     raw = out.read_text()
     yaml.safe_load(raw)
     lines = inbox_lines(out)

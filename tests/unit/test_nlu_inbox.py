@@ -82,6 +82,13 @@ def test_fallback_low_confidence_not_understood_and_asked_again_are_picked_under
     assert found["50"].reasons == [InboxReason.FOLLOWED_BY_CORRECTION]
 
 
+def test_control_characters_a_customer_sent_cannot_break_the_yaml() -> None:
+    events = [user("blorp\x00\x07 wib\nble\u200b", "nlu_fallback", 0.4), user("\x00\x01", "nlu_fallback", 0.4)]
+    entries = group_messages(messages_needing_a_trainer(events, 0.7))
+    assert [e.text for e in entries] == ["blorp wib ble"]
+    assert RasaYAMLReader().reads(render_inbox(entries, "h")).intent_examples[0].get("text") == "blorp wib ble"
+
+
 def test_messages_count_together_whatever_their_case_and_spacing() -> None:
     events = [user("Blorp  Wibble", "nlu_fallback", 0.4), user("blorp wibble", "nlu_fallback", 0.4),
               user("other", "nlu_fallback", 0.4)]
