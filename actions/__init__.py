@@ -12,6 +12,8 @@ Modules, in the order a payment passes through them:
   (``payment_types``: its outcomes and policy; ``abuse_limits``: OTP request limits);
 - ``omari``: the O'mari merchant API client; ``store`` / ``models``: the database
   (``store_queries``: its frequent statements, built once; ``database``: the engine);
+- ``notifier`` / ``notification_outbox``: telling customers, once, how a payment reconcile
+  settled ended (through Rasa's trigger_intent); ``payment_notice``: the action that says it;
 - ``settings``: every environment variable, read in one place;
 - ``ops``: the operations CLI (``python -m actions.ops``).
 """

@@ -34,7 +34,7 @@ class NonAnswers:
         """The events for a message that answers nothing, or None for an answer."""
         intent, text = latest_intent(tracker), latest_text(tracker)
         starting = tracker.get_slot("requested_slot") is None
-        if intent == REACTION_INTENT or is_reaction(text):
+        if is_reaction(text) or (intent == REACTION_INTENT and not _names_an_amount(text, tracker)):
             return self._reaction(dispatcher, tracker, starting)
         if starting and closed_payment(tracker) and _is_bare_code(text, intent, tracker):
             dispatcher.utter_message(
@@ -70,6 +70,15 @@ class NonAnswers:
             started = await self._start_payment(tracker.get_slot("phone_number"), dispatcher, tracker)
             events.extend(SlotSet(slot, value) for slot, value in started.items())
         return events + [keep_going]
+
+
+def _names_an_amount(text: str, tracker: Tracker) -> bool:
+    """At the amount question, a message the parser reads as an amount ("ninety nine dollars").
+
+    The classifier can take a short amount in words for chatter; the parser, not
+    the intent, decides what an answer is, so such a message is validated as one.
+    """
+    return tracker.get_slot("requested_slot") == "amount" and amount_mentioned(text, None)
 
 
 def _is_bare_code(text: str, intent: Optional[str], tracker: Tracker) -> bool:

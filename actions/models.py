@@ -208,6 +208,38 @@ class BookingLookupMiss(Base):
     __table_args__ = (Index("ix_booking_lookup_misses_sender_created", "sender_id", "created_at"),)
 
 
+class NotificationState(str, enum.Enum):
+    """Where telling a customer a settled payment's outcome stands (actions/notifier.py)."""
+
+    DUE = "due"  # reconcile settled a payment the customer was told was unconfirmed
+    SENDING = "sending"  # one notifier claimed it and asked Rasa to tell the customer
+    TOLD = "told"  # the assistant said it (or keeps it for a channel that cannot push)
+    NEEDS_TEMPLATE = "needs_template"  # WhatsApp's 24 hours are over and no template is configured
+    FAILED = "failed"  # gave up; never retried automatically, so never a second message
+
+
+class PaymentNotification(Base):
+    """The outbox of settled-payment outcomes still to tell, one row per payment.
+
+    The unique ``transaction_reference`` makes racing reconcilers write one
+    row; a conditional update of ``state`` lets exactly one of them tell it.
+    """
+
+    __tablename__ = "payment_notifications"
+
+    id = Column(Integer, primary_key=True)
+    transaction_reference = Column(String(36), nullable=False, unique=True)
+    # The scoped chat sender id (``whatsapp:…``, ``rest:…``): the conversation to tell.
+    sender_id = Column(String(128), nullable=False)
+    state = Column(String(16), nullable=False, default=NotificationState.DUE.value, index=True)
+    # How it was told: ``message``, ``template`` or ``kept`` (for the next answer).
+    told_by = Column(String(16))
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(255))
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+    updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)
+
+
 def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:
     """The status a booking earns from what has been paid on it; never a step back."""
     if status in (BookingStatus.CANCELLED.value, BookingStatus.REFUNDED.value):

@@ -9,7 +9,9 @@ Commands:
   booking REF [--json]               a booking with its transactions
   transactions [--status S] [--sender ID] [--booking REF] [--json]
                                      transactions, oldest first
-  reconcile [--json]                 settle pending and stale unanswered payments with GET /query
+  reconcile [--json]                 settle pending and stale unanswered payments with GET /query,
+                                     then tell customers how the ones they were told were unconfirmed ended
+  notifications [--state S] [--json] outcomes not told yet (due, needs_template, failed), or in state S
   audit [--json]                     check amount_paid == opening amount + successful payments, and paid <= total
   overpaid [--json]                  bookings credited above their total, with the excess to refund
   resolve-held REF --credit|--fail   a person's decision on a payment held for review
@@ -27,7 +29,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from actions.demo_data import seed_demo_bookings
 from actions.migrations import SchemaNotCurrent, require_current_schema, upgrade_to_head
-from actions.models import TransactionStatus
+from actions.models import NotificationState, TransactionStatus
+from actions.notification_outbox import NotificationOutbox, NotificationSnapshot
+from actions.notifier import OutcomeNotifier
 from actions.omari import OmariClient
 from actions.parsing import InvalidInput, booking_reference_key
 from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
@@ -136,15 +140,55 @@ def _service(store: BookingStore) -> PaymentService:
 
 
 def cmd_reconcile(store: BookingStore, args: argparse.Namespace) -> int:
-    """Exit 1 when a payment could not be settled (logged with its reference); the others are."""
+    """Exit 1 when a payment could not be settled (logged with its reference); the others are.
+
+    Telling customers comes after every payment is settled, and a failure to
+    tell is logged and listed (`ops notifications`), never a reason to stop.
+    """
     results = [
         {"reference": reference, "outcome": outcome.value} for reference, outcome in _service(store).reconcile_all()
     ]
     _print(results, args.json)
+    untold = [n for n in OutcomeNotifier.from_settings(NotificationOutbox(store), load_settings()).notify_due()
+              if n.state != NotificationState.TOLD.value]
+    if untold:
+        print(f"{len(untold)} customer(s) not told yet: see `python -m actions.ops notifications`", file=sys.stderr)
     skipped = [result["reference"] for result in results if result["outcome"] == SubmitOutcome.SKIPPED.value]
     if skipped:
         print(f"{len(skipped)} payment(s) could not be settled: {', '.join(skipped)}", file=sys.stderr)
         return 1
+    return 0
+
+
+# Outcomes a person may have to pass on: not told (yet), whatever the reason.
+UNTOLD_STATES = (NotificationState.DUE, NotificationState.SENDING, NotificationState.NEEDS_TEMPLATE,
+                 NotificationState.FAILED)
+
+
+def notification_as_dict(notification: NotificationSnapshot, store: BookingStore) -> Dict[str, Any]:
+    transaction = store.get_transaction(notification.transaction_reference)
+    return {
+        "transaction_reference": notification.transaction_reference,
+        "sender": notification.sender_id,
+        "payment_status": transaction.status if transaction else None,
+        "amount": _money(transaction.amount) if transaction else None,
+        "currency": transaction.currency if transaction else None,
+        "booking_reference": transaction.booking_reference if transaction else None,
+        "state": notification.state,
+        "told_by": notification.told_by,
+        "attempts": notification.attempts,
+        "last_error": notification.last_error,
+        "updated_at": notification.updated_at.isoformat(timespec="seconds"),
+    }
+
+
+def cmd_notifications(store: BookingStore, args: argparse.Namespace) -> int:
+    """Customers still to be told how a settled payment ended (or every row in one state)."""
+    states = [NotificationState(args.state)] if args.state else list(UNTOLD_STATES)
+    found = [notification_as_dict(n, store) for n in NotificationOutbox(store).list(states)]
+    _print(found, args.json)
+    if not found and not args.json:
+        print("every customer has been told how their settled payments ended")
     return 0
 
 
@@ -241,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = commands.add_parser("reconcile", help="settle pending and stale transactions from O'mari")
     reconcile.add_argument("--json", action="store_true")
     reconcile.set_defaults(handler=cmd_reconcile)
+
+    notifications = commands.add_parser("notifications", help="customers still to be told a settled payment's outcome")
+    notifications.add_argument("--state", choices=[s.value for s in NotificationState],
+                               help="only this state (default: every state but told)")
+    notifications.add_argument("--json", action="store_true")
+    notifications.set_defaults(handler=cmd_notifications)
 
     audit = commands.add_parser("audit", help="check every booking's amount_paid against its payments and total")
     audit.add_argument("--json", action="store_true")

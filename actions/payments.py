@@ -23,6 +23,7 @@ from actions.abuse_limits import RequestLimitReached
 from actions.amount_rules import BalanceReserved
 from actions.lookup_limits import BookingLookupLimiter, DatabaseLookupLimiter
 from actions.models import TransactionStatus, utc_now
+from actions.notification_outbox import NotificationOutbox
 from actions.omari import OmariClient, Outcome, mask_msisdn
 from actions.payment_types import (  # noqa: F401 - re-exported: callers import them from here
     DECLINE_REASONS,
@@ -49,6 +50,8 @@ logger = logging.getLogger(__name__)
 # States a payment can be left in before the OTP is sent to O'mari: no /request
 # has gone out, so no money can have moved.
 _BEFORE_REQUEST = (TransactionStatus.INITIATED.value, TransactionStatus.OTP_SENT.value)
+# What a payment the customer was told was unconfirmed can settle into: each is told to them.
+_TOLD_WHEN_SETTLED = (TransactionStatus.SUCCESS.value, TransactionStatus.FAILED.value, TransactionStatus.HELD.value)
 # Wrong OTPs on a wallet are counted over the payments of the last day.
 WALLET_GUESS_WINDOW = timedelta(days=1)
 
@@ -67,6 +70,7 @@ class PaymentService:
         self._omari = omari
         self._policy = policy if policy is not None else PaymentPolicy.from_settings(load_settings())
         self._lookups = lookup_limiter if lookup_limiter is not None else DatabaseLookupLimiter(store)
+        self._outbox = NotificationOutbox(store)
         settlement = Settlement(store)
         # The settling steps, shared with reconciliation (actions/settlement.py).
         self._settle = settlement.settle
@@ -208,7 +212,12 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            return self._settle(transaction, None, self._omari.query(transaction_reference))
+            result = self._settle(transaction, None, self._omari.query(transaction_reference))
+            settled = result.transaction
+            if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
+                # The customer was told it is being confirmed: they hear how it ended (actions/notifier.py).
+                self._outbox.add_due(settled.reference, settled.sender_id)
+            return result
         if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):
             return self._close_stale(transaction)
         return self._result_for_unclaimable(transaction_reference)

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 from actions.migrations import SchemaNotCurrent, require_current_schema
+from actions.notification_outbox import NotificationOutbox
 from actions.omari import OmariClient
 from actions.lookup_limits import lookup_limiter
 from actions.payments import PaymentPolicy, PaymentService
@@ -60,6 +61,14 @@ def payment_service() -> PaymentService:
         PaymentPolicy.from_settings(config),
         lookup_limiter(config.rate_limit_redis_url, store),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def notification_outbox() -> NotificationOutbox:
+    """The outbox the notice action claims rows in; a small pool of its own (one call per notice)."""
+    config = settings()
+    require_current_schema(config.database_url)
+    return NotificationOutbox(BookingStore(config.database_url, pool_size=2))
 
 
 async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from pathlib import Path
+from typing import Mapping, Optional, Tuple
 
 SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
 SANDBOX_PORT = 8099
@@ -77,11 +78,25 @@ class Settings:
     # variable and default as endpoints.yml's), and how long it keeps them.
     tracker_store_url: str = "sqlite:///conversations.db"
     conversation_retention_days: int = 90
+    # Telling customers how a payment reconcile settled ended (actions/notifier.py):
+    # Rasa's HTTP API (reachable only inside the deployment) and its token.
+    # Empty token: none is sent, outcomes wait in the outbox (`ops notifications`).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_api_token: str = ""
+    notify_retries: int = 2
+    # WhatsApp's approved UTILITY template for outcomes told after its 24-hour
+    # window (README "Going live on WhatsApp"); empty: such outcomes wait, listed.
+    whatsapp_payment_template: str = ""
+    whatsapp_payment_template_language: str = "en"
+    whatsapp_payment_template_parameters: Tuple[str, ...] = ("booking_reference", "amount", "outcome")
+    # Tests only: seconds added to the clock the 24-hour window is judged by.
+    clock_offset_seconds: float = 0.0
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
             f"Settings(omari_api_base_url={self.omari_api_base_url!r}, "
             f"uses_sandbox={self.uses_sandbox}, database_url={_redact_url(self.database_url)!r}, "
+            f"rasa_api_token={'set' if self.rasa_api_token else 'unset'}, "
             f"otp_request_limits_in={'redis' if self.rate_limit_redis_url else 'database'})"
         )
 
@@ -129,6 +144,42 @@ def _redis_url(environ: Mapping[str, str], name: str) -> str:
     return raw
 
 
+# The token `make run` / `make serve` make at start-up (tools/stack.py), for an
+# `ops reconcile` run by hand next to them. Relative to the working directory.
+DEFAULT_RASA_API_TOKEN_FILE = "run/rasa-api-token"
+TEMPLATE_FIELDS = ("booking_reference", "amount", "outcome", "payment_reference", "balance_due", "booking_status")
+
+
+def _rasa_api_token(environ: Mapping[str, str]) -> str:
+    token = environ.get("RASA_API_TOKEN", "").strip()
+    if token:
+        return token
+    path = Path(environ.get("RASA_API_TOKEN_FILE", "").strip() or DEFAULT_RASA_API_TOKEN_FILE)
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def _template_parameters(environ: Mapping[str, str]) -> Tuple[str, ...]:
+    raw = environ.get("WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS", "").strip()
+    if not raw:
+        return ("booking_reference", "amount", "outcome")
+    names = tuple(name.strip() for name in raw.split(",") if name.strip())
+    unknown = [name for name in names if name not in TEMPLATE_FIELDS]
+    if unknown or not names:
+        raise ValueError(f"WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS: unknown {unknown}; use {', '.join(TEMPLATE_FIELDS)}")
+    return names
+
+
+def _offset(environ: Mapping[str, str], name: str) -> float:
+    raw = environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else 0.0
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
+
+
 def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read the settings from ``environ`` (the process environment by default)."""
     env = os.environ if environ is None else environ
@@ -164,4 +215,11 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
         tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or "sqlite:///conversations.db",
         conversation_retention_days=_int(env, "CONVERSATION_RETENTION_DAYS", 90),
+        rasa_url=(env.get("RASA_URL", "").strip() or "http://127.0.0.1:5005").rstrip("/"),
+        rasa_api_token=_rasa_api_token(env),
+        notify_retries=_int(env, "NOTIFY_RETRIES", 2),
+        whatsapp_payment_template=env.get("WHATSAPP_PAYMENT_TEMPLATE", "").strip(),
+        whatsapp_payment_template_language=env.get("WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE", "").strip() or "en",
+        whatsapp_payment_template_parameters=_template_parameters(env),
+        clock_offset_seconds=_offset(env, "CLOCK_OFFSET_SECONDS"),
     )

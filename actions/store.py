@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, aliased, contains_eager, sessionmaker
 from actions import store_queries as queries
 from actions.abuse_limits import LimitScope, RequestLimit
 from actions.database import make_engine
-from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, BookingLookupMiss, PaymentTransaction
+from actions.models import CENT, OPEN_TRANSACTION_STATUSES, Booking, BookingLookupMiss, PaymentNotification
+from actions.models import PaymentTransaction
 from actions.models import TransactionStatus, booking_status_after_payment, utc_now
 from actions.rate_limits import MERCHANT_KEY, DatabaseRequestLimiter, OtpRequestLimiter
 from actions.snapshots import BookingSnapshot, TransactionSnapshot
@@ -63,6 +64,10 @@ class BookingStore:
 
     # -- bookings -----------------------------------------------------------
 
+    def session(self):
+        """One short database transaction, for the notification outbox (actions/notification_outbox.py)."""
+        return self._session()
+
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         with self._session() as session:
             booking = session.execute(queries.BOOKING_BY_KEY, {"key": lookup_key}).scalar_one_or_none()
@@ -90,6 +95,7 @@ class BookingStore:
             session.query(PaymentTransaction).delete()
             session.query(Booking).delete()
             session.query(BookingLookupMiss).delete()
+            session.query(PaymentNotification).delete()
 
     # -- transactions -------------------------------------------------------
 

@@ -11,6 +11,9 @@ Here each channel gets its own handler, which
   message (actions/sender_ids.py): ``whatsapp:263772000001`` only from the
   signed WhatsApp webhook, ``rest:263772000001`` from REST;
 - sets the message's input channel to that channel's name, whatever the body said;
+- on a channel that cannot push (REST), first gives the outcomes the
+  reconciler told the conversation since the customer last wrote
+  (tools/kept_notices.py);
 - answers a message longer than ``MAX_MESSAGE_CHARS`` (default 1000) at once
   with ``utter_message_too_long`` and never hands it to NLU: a 300 kB message
   kept Rasa's CPU busy for 17 s, stalling every customer.
@@ -26,6 +29,7 @@ import os
 from typing import Any, Awaitable, Callable, List, Mapping, Optional
 
 from actions.sender_ids import scoped_sender_id
+from tools.kept_notices import give_kept_notices
 from tools.patching import is_patched, mark
 
 logger = logging.getLogger(__name__)
@@ -61,12 +65,14 @@ def too_long_text(agent: Any, limit: int) -> str:
 Handler = Callable[[Any], Awaitable[None]]
 
 
-def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int) -> Handler:
-    """``handler`` for one channel's messages: scoped identity, bounded text."""
+def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, can_push: bool = True) -> Handler:
+    """``handler`` for one channel's messages: scoped identity, bounded text, kept notices first."""
 
     async def handle(message: Any) -> None:
         message.sender_id = scoped_sender_id(channel_name, str(message.sender_id))
         message.input_channel = channel_name
+        if not can_push:
+            await give_kept_notices(app.ctx.agent, message)
         if message.text and len(message.text) > limit:
             logger.info("refused a %d-character message on %s (limit %d)", len(message.text), channel_name, limit)
             await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
@@ -94,7 +100,8 @@ def install_channel_guard(limit: Optional[int] = None) -> None:
 
         for input_channel in input_channels:
             prefix = urljoin(route, input_channel.url_prefix()) if route else None
-            guarded = guarded_handler(input_channel.name(), handler, app, bound)
+            can_push = input_channel.get_output_channel() is not None
+            guarded = guarded_handler(input_channel.name(), handler, app, bound, can_push)
             app.blueprint(input_channel.blueprint(guarded), url_prefix=prefix)
         app.ctx.input_channels = input_channels
 

@@ -9,11 +9,18 @@ sleeping and hoping.
                                   # and `python -m actions.ops reconcile` every
                                   # RECONCILE_INTERVAL_SECONDS (default 60)
     python -m tools.stack run     # the same, then a terminal chat (tools/chat.py)
+
+Both make a Rasa API token at start-up (unless RASA_API_TOKEN is set), start
+Rasa with it and hand it to the reconciler, which tells customers through
+Rasa how their unconfirmed payments ended (actions/notifier.py). It is also
+written to run/rasa-api-token (owner-only), where an `ops reconcile` run by
+hand next to the stack finds it.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -26,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
 
-from actions.settings import load_settings
+from actions.settings import DEFAULT_RASA_API_TOKEN_FILE, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -148,13 +155,33 @@ def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DI
 def rasa_server_process(
     port: int, endpoints: Path, env: Dict[str, str], log_dir: Path = LOG_DIR, model: str = "models"
 ) -> Service:
+    """`rasa run` on loopback; with RASA_API_TOKEN in ``env`` its HTTP API requires that token."""
     # tools.rasa_server is `rasa run` with the defaults and speed-ups of tools/rasa_speedups.py.
     argv = [
         str(VENV_BIN / "python"), "-m", "tools.rasa_server", "run", "--enable-api",
         "--port", str(port), "--interface", "127.0.0.1", "--model", model,
         "--endpoints", str(endpoints), "--credentials", "credentials.yml",
     ]  # fmt: skip
+    if env.get("RASA_API_TOKEN"):
+        argv += ["--auth-token", env["RASA_API_TOKEN"]]
     return spawn("rasa", argv, env, log_dir)
+
+
+def rasa_status_url(rasa_url: str, env: Dict[str, str]) -> str:
+    """Rasa's /status, which needs the API token when Rasa was started with one."""
+    token = env.get("RASA_API_TOKEN")
+    return f"{rasa_url}/status" + (f"?token={token}" if token else "")
+
+
+def hand_out_api_token(env: Dict[str, str]) -> None:
+    """Make a Rasa API token for this stack (unless one is configured), for Rasa and the reconciler."""
+    if not env.get("RASA_API_TOKEN"):
+        env["RASA_API_TOKEN"] = secrets.token_urlsafe(32)
+    token_file = REPO / DEFAULT_RASA_API_TOKEN_FILE
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(env["RASA_API_TOKEN"])
 
 
 def uses_sandbox(env: Dict[str, str]) -> bool:
@@ -231,6 +258,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     # otherwise (e.g. a load balancer in front of several).
     env = base_env()
     env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{args.action_port}/webhook")
+    env.setdefault("RASA_URL", f"http://127.0.0.1:{args.rasa_port}")
+    hand_out_api_token(env)
     # SIGTERM (a supervisor, `kill`) and SIGHUP (a closed terminal) unwind like
     # Ctrl-C, so every service is stopped on the way out.
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
@@ -239,14 +268,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             start_backends(stack, env, args.sandbox_port, args.action_port)
             rasa = rasa_server_process(args.rasa_port, REPO / "endpoints.yml", env)
-            stack.enter_context(running(rasa, f"http://127.0.0.1:{args.rasa_port}/status", 180))
+            stack.enter_context(running(rasa, rasa_status_url(f"http://127.0.0.1:{args.rasa_port}", env), 180))
             print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook).")
-            if args.mode == "run":
-                chat = [str(VENV_BIN / "python"), "-m", "tools.chat", "--url", f"http://127.0.0.1:{args.rasa_port}"]
-                return subprocess.call(chat + (["--sender", args.sender] if args.sender else []), cwd=REPO)
             interval = load_settings(env).reconcile_interval_seconds
             stack.callback(PeriodicReconciler(interval, env).start().stop)
             print(f"Reconciling pending payments every {interval}s (log: run/logs/reconcile.log).")
+            if args.mode == "run":
+                chat = [str(VENV_BIN / "python"), "-m", "tools.chat", "--url", f"http://127.0.0.1:{args.rasa_port}"]
+                return subprocess.call(chat + (["--sender", args.sender] if args.sender else []), cwd=REPO)
             print("Ctrl-C stops everything.")
             return rasa.process.wait()
         except KeyboardInterrupt:

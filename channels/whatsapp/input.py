@@ -26,7 +26,8 @@ from channels.whatsapp.dedup import Deduplicator, make_deduplicator
 from channels.whatsapp.graph import GraphClient, masked
 from channels.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old
 from channels.whatsapp.ordering import SenderOrder
-from channels.whatsapp.output import CHANNEL_NAME, WhatsAppOutput
+from channels.whatsapp.output import CHANNEL_NAME, WhatsAppOutput, WhatsAppPushOutput
+from channels.whatsapp.typing import SlowAnswers
 from channels.whatsapp.settings import WhatsAppSettings, load_whatsapp_settings
 from channels.whatsapp.signature import SIGNATURE_HEADER, signature_is_valid
 
@@ -71,6 +72,7 @@ class WhatsAppInput(InputChannel):
                 settings.dedup_redis_url, settings.dedup_ttl_seconds, settings.dedup_max_entries
             )
         self._order = SenderOrder()
+        self._slow_answers = SlowAnswers()
         self._tasks: Set["asyncio.Task[None]"] = set()  # kept so running turns are not garbage-collected
 
     @property
@@ -78,7 +80,8 @@ class WhatsAppInput(InputChannel):
         return self.settings is not None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        return WhatsAppOutput(self._client) if self._client else None
+        """Rasa uses this only to push outside a turn (trigger_intent with output_channel=latest)."""
+        return WhatsAppPushOutput(self._client) if self._client else None
 
     # -- the webhook -----------------------------------------------------------
 
@@ -133,9 +136,13 @@ class WhatsAppInput(InputChannel):
         if not await self._dedup.claim(message.message_id):
             logger.info("WhatsApp: message %s was already answered (redelivery)", message.message_id)
             return
-        output = WhatsAppOutput(self._client)
-        # Blue ticks need not delay the answer.
-        self._in_background(output.mark_read(message.message_id, message.sender_id))
+        output = WhatsAppOutput(self._client, self._slow_answers)
+        if message.is_readable and self._slow_answers.next_answer_is_slow(message.sender_id):
+            # O'mari will take a while: "typing…" now, before the turn starts, so it precedes the reply.
+            await output.mark_read(message.message_id, message.sender_id, typing=True)
+        else:
+            # Blue ticks need not delay the answer.
+            self._in_background(output.mark_read(message.message_id, message.sender_id))
         if not message.is_readable:
             await output.send_text_message(message.sender_id, PLEASE_TYPE)
             return

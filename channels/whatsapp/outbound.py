@@ -182,6 +182,12 @@ def image_message(url: str, caption: str = "") -> Message:
     return {"type": "image", "image": image}
 
 
-def read_receipt(message_id: str) -> Message:
-    """Marks the customer's message (and the ones before it) as read: blue ticks."""
-    return {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
+def read_receipt(message_id: str, typing: bool = False) -> Message:
+    """Marks the customer's message (and the ones before it) as read: blue ticks.
+
+    With ``typing`` the same call shows "typing…" until the reply (or ~25 s).
+    """
+    receipt: Message = {"messaging_product": "whatsapp", "status": "read", "message_id": message_id}
+    if typing:
+        receipt["typing_indicator"] = {"type": "text"}
+    return receipt

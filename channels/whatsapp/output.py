@@ -1,13 +1,14 @@
 """The WhatsApp output channel: Rasa's replies, shaped and sent through the Graph API."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 
 from actions.sender_ids import WHATSAPP_CHANNEL, unscoped
 from channels.whatsapp import outbound
 from channels.whatsapp.graph import GraphClient
+from channels.whatsapp.typing import SlowAnswers
 
 CHANNEL_NAME = WHATSAPP_CHANNEL
 
@@ -21,12 +22,18 @@ class WhatsAppOutput(OutputChannel):
     raised, so one refused message does not abort the turn.
     """
 
-    def __init__(self, client: GraphClient) -> None:
+    def __init__(self, client: GraphClient, slow_answers: Optional[SlowAnswers] = None) -> None:
         self._client = client
+        self._slow_answers = slow_answers
 
     @classmethod
     def name(cls) -> Text:
         return CHANNEL_NAME
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if self._slow_answers is not None:
+            self._slow_answers.asked(unscoped(CHANNEL_NAME, recipient_id), message.get("utter_action"))
+        await super().send_response(recipient_id, message)
 
     async def _send_all(self, recipient_id: Text, messages: List[Dict[str, Any]]) -> None:
         # Rasa names the conversation ``whatsapp:<wa_id>`` (tools/channel_guard.py);
@@ -34,7 +41,12 @@ class WhatsAppOutput(OutputChannel):
         recipient_id = unscoped(CHANNEL_NAME, recipient_id)
         # Awaited one after another: Meta accepts them in this order.
         for message in messages:
-            await self._client.send(outbound.addressed(recipient_id, message), recipient=recipient_id)
+            accepted = await self._client.send(outbound.addressed(recipient_id, message), recipient=recipient_id)
+            if not accepted:
+                self.refused(recipient_id)
+
+    def refused(self, recipient_id: Text) -> None:
+        """In an answer, a refused message is logged (by the client) and the turn goes on."""
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send_all(recipient_id, outbound.text_messages(text))
@@ -58,6 +70,21 @@ class WhatsAppOutput(OutputChannel):
     async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
         await self.send_text_message(recipient_id, str(attachment))
 
-    async def mark_read(self, message_id: Text, sender_id: Text) -> None:
-        """Blue ticks on the customer's message (``sender_id`` only names it in the log)."""
-        await self._client.send(outbound.read_receipt(message_id), recipient=sender_id)
+    async def mark_read(self, message_id: Text, sender_id: Text, typing: bool = False) -> None:
+        """Blue ticks on the customer's message, with "typing…" when ``typing`` (one Graph call)."""
+        await self._client.send(outbound.read_receipt(message_id, typing), recipient=sender_id)
+
+
+class NoticeNotDelivered(RuntimeError):
+    """WhatsApp refused a message Rasa pushed outside a customer's turn (after the client's retries)."""
+
+
+class WhatsAppPushOutput(WhatsAppOutput):
+    """The output for messages nobody is waiting on: Rasa's trigger_intent (actions/notifier.py).
+
+    A refused message raises, so Rasa answers the notifier with an error and
+    the notification is listed as failed for ops, instead of being lost in a log.
+    """
+
+    def refused(self, recipient_id: Text) -> None:
+        raise NoticeNotDelivered("WhatsApp did not accept a pushed message")

@@ -47,6 +47,16 @@ def test_a_reaction_mid_payment_undoes_its_answer_and_keeps_the_count(store) -> 
     assert dispatcher.messages == []
 
 
+def test_an_amount_in_words_the_classifier_took_for_a_reaction_is_an_answer(store, domain) -> None:
+    """The classifier's "react" yields to the parser: a message that names an amount answers the question."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"booking_reference": T005, "amount": "ninety nine dollars", "invalid_answers": 0,
+                            "requested_slot": "amount"},
+                           text="ninety nine dollars", intent="react", set_this_turn=["amount"])
+    events = run(ValidatePaymentForm().get_validation_events(dispatcher, tracker, domain))
+    assert slot_events(events)["amount"] == "99.00"
+
+
 def test_a_reaction_as_the_first_message_starts_no_payment(store) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text="👍", intent="inform", active_loop=None)

@@ -37,6 +37,8 @@ READ_TIMEOUT_SECONDS = "2"
 SLOW_SECONDS = "4"
 # Distinctive values, so a test can search every log for them.
 SANDBOX_OTP = "482913"
+# Rasa's HTTP API token: the reconciler tells customers through trigger_intent with it.
+RASA_API_TOKEN = "e2e-rasa-api-token-Lw40"
 MERCHANT_KEY = "e2e-merchant-key-Zq81"
 
 
@@ -75,7 +77,7 @@ class Stack:
         self.rasa.stop()
         self.rasa = devstack.rasa_server_process(self.rasa_port, REPO / "endpoints.yml", self.env, self.log_dir,
                                                  model=str(REPO / "models"))
-        devstack.wait_until_healthy(self.rasa, f"{self.rasa_url}/status", 240)
+        devstack.wait_until_healthy(self.rasa, devstack.rasa_status_url(self.rasa_url, self.env), 240)
 
     def reconcile(self) -> str:
         """`python -m actions.ops reconcile` against this stack's database and sandbox."""
@@ -90,7 +92,8 @@ class Stack:
         the REST sender "x" is the conversation "rest:x".
         """
         conversation = scoped_sender_id(channel, sender)
-        response = requests.get(f"{self.rasa_url}/conversations/{conversation}/tracker", timeout=10)
+        response = requests.get(f"{self.rasa_url}/conversations/{conversation}/tracker",
+                                params={"token": RASA_API_TOKEN}, timeout=10)
         response.raise_for_status()
         return response.json()
 
@@ -129,6 +132,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         WHATSAPP_APP_SECRET=whatsapp.APP_SECRET,
         WHATSAPP_VERIFY_TOKEN=whatsapp.VERIFY_TOKEN,
         WHATSAPP_GRAPH_URL=graph.url,
+        RASA_URL=f"http://127.0.0.1:{rasa_port}",
+        RASA_API_TOKEN=RASA_API_TOKEN,
     )
     logs = workdir / "logs"
 
@@ -141,7 +146,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         actions = devstack.action_server_process(action_port, env, logs)
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
         rasa = devstack.rasa_server_process(rasa_port, REPO / "endpoints.yml", env, logs, model=str(REPO / "models"))
-        running.enter_context(devstack.running(rasa, f"http://127.0.0.1:{rasa_port}/status", 240))
+        running.enter_context(devstack.running(rasa, devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}", env), 240))
         running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
                               actions, action_port, env, graph, rasa, rasa_port)
         # Stops the servers started last, if a test restarted them (a no-op otherwise).
@@ -168,6 +173,11 @@ class Chat:
         self.stack = stack
         self.sender = sender or f"test-{uuid.uuid4()}"
         self.replies: List[Dict[str, Any]] = []
+
+    @property
+    def conversation_id(self) -> str:
+        """The sender id Rasa and the payment database know this chat by (``rest:<sender>``)."""
+        return scoped_sender_id("rest", self.sender)
 
     def say(self, message: str) -> List[Dict[str, Any]]:
         response = requests.post(

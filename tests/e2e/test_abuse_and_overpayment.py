@@ -76,7 +76,7 @@ def test_reconcile_skips_a_poisoned_payment_and_settles_the_others(stack: Stack,
         reply = chat.text(SANDBOX_OTP)
         # The debit may have happened: never "nothing was charged", never an error's text.
         assert "being confirmed" in reply and "nothing was charged" not in reply, reply
-        [transaction] = stack.store.list_transactions(sender_id=name)
+        [transaction] = stack.store.list_transactions(sender_id=chat.conversation_id)
         pending[name] = transaction.reference
     run = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=stack.env,
                          capture_output=True, text=True, timeout=120)
