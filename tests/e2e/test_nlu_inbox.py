@@ -17,7 +17,7 @@ import requests
 import yaml
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
-from tests.e2e.conftest import REPO, Chat, Stack
+from tests.e2e.conftest import RASA_API_TOKEN, REPO, Chat, Stack
 
 THRESHOLD = 0.7
 GIBBERISH = "qwzx vlorp frmbl"
@@ -28,7 +28,8 @@ WELL_UNDERSTOOD = "I want to pay for my booking"
 
 
 def confidence(stack: Stack, text: str) -> float:
-    parsed = requests.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+    parsed = requests.post(f"{stack.rasa_url}/model/parse", json={"text": text},
+                           params={"token": RASA_API_TOKEN}, timeout=30).json()
     return float(parsed["intent"]["confidence"])
 
 
