@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate bench clean
+.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -88,6 +88,23 @@ nlu-report: $(NLU_REPORTS)
 nlu-gate: $(NLU_REPORTS)
 	$(PY) -m tools.nlu_gate $(dir $(NLU_REPORTS)) \
 	  --min-intent-accuracy $(NLU_MIN_INTENT_ACCURACY) --min-entity-f1 $(NLU_MIN_ENTITY_F1)
+
+# What real customers typed that the assistant misunderstood, from the
+# conversation store (TRACKER_STORE_URL), as NLU YAML in results/nlu-inbox.yml
+# (never under data/). README "Adding training examples".
+INBOX_DAYS ?= 30
+INBOX_THRESHOLD ?= 0.7
+INBOX_MIN_COUNT ?= 1
+nlu-inbox: install
+	$(PY) -m tools.nlu_inbox --days $(INBOX_DAYS) --threshold $(INBOX_THRESHOLD) --min-count $(INBOX_MIN_COUNT)
+
+# Did a training-data change help or hurt? Trains (cached by content, in
+# .cache/nlu-compare/) the NLU model of BASE's data and the working tree's,
+# runs both on the held-out sets (and INBOX=<file> when given), writes
+# results/nlu-compare.md with a chart; exits 1 when understanding got worse.
+BASE ?= main
+nlu-compare: install
+	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX))
 
 test-e2e: train
 	$(PY) -m pytest tests/e2e -q
