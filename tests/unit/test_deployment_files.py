@@ -180,6 +180,21 @@ def test_rasa_never_serves_its_api_without_a_token(compose: Dict) -> None:
         assert api_exposure_problem(command) is None, command
 
 
+def test_the_reconciler_tells_customers_through_an_internal_rasa_with_the_required_token(compose: Dict) -> None:
+    """Issue 16 in production: trigger_intent on a Rasa instance the public balancer never routes to."""
+    raw = (REPO / "docker-compose.yml").read_text()
+    assert not re.search(r"\$\{RASA_API_TOKEN:-", raw), "RASA_API_TOKEN must have no default"
+    for name in services_with(compose, "rasa-"):
+        command = compose["services"][name]["command"]
+        assert "--enable-api" in command and "--auth-token ${RASA_API_TOKEN:?" in command, command
+    reconciler = compose["services"]["reconciler"]["environment"]
+    assert reconciler["RASA_API_TOKEN"].startswith("${RASA_API_TOKEN:?")
+    host = reconciler["RASA_URL"].split("//", 1)[1].split(":", 1)[0]
+    assert host in services_with(compose, "rasa-") and not compose["services"][host].get("ports")
+    demo = (REPO / "deploy" / "demo.env").read_text()
+    assert re.search(r"^RASA_API_TOKEN=\S{16,}$", demo, re.M), "the demo profile needs a token of its own"
+
+
 @pytest.mark.parametrize("arguments, refused", [
     (["run", "--enable-api"], True),  # rasa run listens on every interface by default
     (["run", "--enable-api", "--interface", "0.0.0.0"], True),
