@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.parsing import find_booking_reference_key
 from actions.presentation import format_money, mask_customer_name
-from actions.runtime import ServiceFailure, call_payments, settings
+from actions.runtime import ServiceFailure, apologise, call_payments
 
 
 def _reference_asked_about(tracker: Tracker) -> Optional[Text]:
@@ -40,8 +40,8 @@ class ActionAnswerBalance(Action):
         key = find_booking_reference_key(reference)
         try:
             booking = await call_payments("find_booking", key) if key else None
-        except ServiceFailure:
-            dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
+        except ServiceFailure as failure:
+            apologise(dispatcher, failure)
             return []
         if booking is None:
             dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)

@@ -19,7 +19,7 @@ from actions.identity import verified_phone_number
 from actions.parsing import CHANNEL_NAMES, booking_reference_key
 from actions.payments import DECLINE_REASONS, CancelOutcome
 from actions.presentation import describe_booking_status, format_money, receipt_response
-from actions.runtime import ServiceFailure, call_payments, settings
+from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
 logger = logging.getLogger(__name__)
 
@@ -208,8 +208,8 @@ class ActionCancelPayment(Action):
         transaction_reference = tracker.get_slot("transaction_reference")
         try:
             outcome = await call_payments("cancel_payment", transaction_reference)
-        except ServiceFailure:
-            dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
+        except ServiceFailure as failure:
+            apologise(dispatcher, failure)
             return clear_payment_slots()
         if outcome is CancelOutcome.TOO_LATE:
             dispatcher.utter_message(response="utter_cancel_too_late")

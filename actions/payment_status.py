@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.models import TransactionStatus
 from actions.presentation import format_money, receipt_response
-from actions.runtime import ServiceFailure, call_payments, settings
+from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
 # Transaction state -> what the customer is told.
 STATUS_RESPONSES = {
@@ -56,8 +56,8 @@ class ActionPaymentStatus(Action):
         try:
             latest = await call_payments("latest_payment", tracker.sender_id)
             expired = latest is not None and await call_payments("otp_expired", latest[0])
-        except ServiceFailure:
-            dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
+        except ServiceFailure as failure:
+            apologise(dispatcher, failure)
             return []
         if latest is None:
             dispatcher.utter_message(response="utter_payment_status_none")

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 import redis.exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
@@ -98,6 +98,19 @@ class StoreUnavailable(ServiceFailure):
     finds it there. The engine's pre-ping replaces dead connections once the
     database is back.
     """
+
+
+def apologise(dispatcher: Any, failure: ServiceFailure) -> None:
+    """Tell the customer a service call failed, outside the form.
+
+    An outage gets the same apology as in the form, which says nothing about
+    money: "did my payment go through?" or "cancel" may be asked while a debit
+    is being confirmed. Any other failure gets the general apology.
+    """
+    if isinstance(failure, StoreUnavailable):
+        dispatcher.utter_message(response="utter_store_unavailable")
+    else:
+        dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
 
 
 # What a store being down looks like from SQLAlchemy and redis-py.
