@@ -169,7 +169,7 @@ def _answer_outages_with_an_apology() -> None:
         await apologise(self, message)
         return None
 
-    Agent.handle_message = mark(handle_message)  # type: ignore[assignment]
+    Agent.handle_message = mark(handle_message, "store_outage_answer")  # type: ignore[assignment]
 
 
 def _health_route() -> None:

@@ -137,6 +137,9 @@ def counter_from_environment(limit: int, environ: Optional[Mapping[str, str]] = 
     return RedisCounter(client, limit)
 
 
+PATCH_NAME = "sender_rate_limit"
+
+
 def slow_down_text(agent: Any) -> str:
     """The domain's ``utter_slow_down`` text."""
     responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
@@ -150,7 +153,7 @@ def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[Mes
     original = Agent.__dict__.get("handle_message")
     if original is None:
         raise SenderRateLimitUnavailable("rasa's Agent.handle_message changed; not starting without the rate limit")
-    if is_patched(original):
+    if is_patched(original, PATCH_NAME):
         return
     per_minute = sender_messages_per_minute() if limit is None else limit
     if per_minute == 0:
@@ -164,4 +167,4 @@ def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[Mes
         await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
         return None
 
-    Agent.handle_message = mark(handle_message)  # type: ignore[assignment]
+    Agent.handle_message = mark(handle_message, PATCH_NAME)  # type: ignore[assignment]
