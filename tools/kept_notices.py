@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List
 
-from tools.resilient_tracker_store import ConversationStoreUnavailable
+from tools.resilient_tracker_store import ConversationStoreUnavailable, retrieve_once
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ async def give_kept_notices(agent: Any, message: Any) -> None:
     if tracker_store is None:
         return
     try:
-        tracker = await tracker_store.retrieve(message.sender_id)
+        tracker = await retrieve_once(tracker_store, message.sender_id)
     except ConversationStoreUnavailable:
         return  # an outage: logged once per burst, and the turn itself answers with the apology
     except Exception:  # noqa: BLE001 - a notice is never worth losing the customer's turn

@@ -108,6 +108,17 @@ async def with_retries(call: Callable[[], Awaitable[T]], budget: RetryBudget, op
         return result
 
 
+async def retrieve_once(tracker_store: Any, sender_id: str) -> Any:
+    """One read of ``sender_id``'s conversation, past the retries; raises ConversationStoreUnavailable.
+
+    For a read that precedes the turn (the kept notices): the turn's own read
+    retries anyway, so retrying here too would keep the customer waiting two
+    budgets for the apology, and hide an outage the turn should answer.
+    """
+    inner = getattr(tracker_store, "_tracker_store", tracker_store)
+    return await with_retries(lambda: inner.retrieve(sender_id), RetryBudget(total_seconds=0), "read", sender_id)
+
+
 def response_text(agent: Any, name: str, fallback: str) -> str:
     """The first text of the domain's response ``name``."""
     domain = getattr(agent, "domain", None)

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, List
 
 import pytest
@@ -19,6 +20,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from sqlalchemy import event as sa_event
 
+from tools.kept_notices import give_kept_notices
 from tools.otp_redaction import MARKER, install_otp_redaction
 from tools.resilient_tracker_store import (
     APOLOGY_FALLBACK,
@@ -85,6 +87,18 @@ def test_a_read_that_keeps_failing_raises_instead_of_returning_no_conversation()
         run(FailSafeTrackerStore(store).retrieve(SENDER))
     assert store.attempts > 1  # retried, within the budget
     assert conversation_store.degraded
+
+
+def test_the_kept_notices_read_before_a_turn_tries_once_so_the_customer_waits_one_budget() -> None:
+    # Retrying here as well doubled a REST customer's wait for the apology, and in a 5 s outage
+    # hid it: the turn's own read then retried into the database's return.
+    store = FlakyStore()
+    run(store.save(store.init_tracker(SENDER)))
+    store.down, store.attempts = True, 0
+    message = _message()
+    run(give_kept_notices(SimpleNamespace(tracker_store=FailSafeTrackerStore(store)), message))
+    assert store.attempts == 1
+    assert message.output_channel.messages == []
 
 
 def test_a_read_that_fails_briefly_is_retried_and_returns_the_conversation() -> None:
