@@ -47,14 +47,14 @@ $(MODEL_STAMP): | $(VENV)/.installed
 train: $(MODEL_STAMP)
 
 seed: install
-	$(PY) -m actions.ops migrate && $(PY) -m actions.ops seed
+	$(PY) -m payments.ops migrate && $(PY) -m payments.ops seed
 
 # SENDER=me make run names the chat (rest:me), to continue it later; it is never a WhatsApp customer.
 run: train seed
 	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
 
 serve: train
-	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m actions.ops migrate && $(PY) -m actions.ops seed; fi
+	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m payments.ops migrate && $(PY) -m payments.ops seed; fi
 	$(PY) -m tools.stack serve
 
 validate: install

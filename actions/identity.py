@@ -4,7 +4,7 @@
 from the chat itself. Only a conversation whose messages arrive through the
 signed WhatsApp webhook has one: Meta signed that ``wa_id``. A sender id on
 any other channel (REST, Twilio, the terminal chat) is whatever the caller
-typed, so it is never read as a number (see actions/sender_ids.py).
+typed, so it is never read as a number (see common/sender_ids.py).
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from actions.parsing import zimbabwe_mobile_or_none
-from actions.sender_ids import signed_whatsapp_id
+from parsing import zimbabwe_mobile_or_none
+from common.sender_ids import signed_whatsapp_id
 
 
 def verified_phone_number(tracker: Tracker) -> Optional[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from actions.models import CENT
+from payments.store.models import CENT
 
 CURRENCY_PREFIX = {"USD": "US$", "ZWG": "ZWG "}
 BOOKING_STATUS_WORDS = {

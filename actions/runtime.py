@@ -16,15 +16,15 @@ from typing import Any, Callable, TypeVar
 import redis.exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
-from actions.migrations import SchemaNotCurrent, require_current_schema
-from actions.notification_outbox import NotificationOutbox
-from actions.omari import OmariClient
-from actions.outages import OutageBurst
-from actions.lookup_limits import lookup_limiter
-from actions.payments import PaymentPolicy, PaymentService
-from actions.rate_limits import request_limiter
-from actions.settings import Settings, load_settings
-from actions.store import BookingStore
+from payments.store.migrations import SchemaNotCurrent, require_current_schema
+from payments.notifications.outbox import NotificationOutbox
+from payments.omari import OmariClient
+from common.outages import OutageBurst
+from payments.limits.lookups import lookup_limiter
+from payments.service import PaymentPolicy, PaymentService
+from payments.limits.otp_requests import request_limiter
+from payments.settings import Settings, load_settings
+from payments.store.repository import BookingStore
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def payment_service() -> PaymentService:
     The action server never migrates the database (several instances starting
     together would race): on an old schema this raises SchemaNotCurrent, and
     since a failed call is not cached, the next turn checks again, so the
-    server works as soon as someone has run `python -m actions.ops migrate`.
+    server works as soon as someone has run `python -m payments.ops migrate`.
     """
     config = settings()
     require_current_schema(config.database_url)

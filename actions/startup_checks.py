@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from actions.settings import Settings, load_settings
+from payments.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ DIGRESSION_REPLY = "payment channel"
 MARKS = (10, 400)
 WINDOW = 5
 FLOOD_MESSAGE = "what's my balance?"
-# In utter_slow_down (domain.yml) and the fallback of tools/sender_rate_limit.py.
+# In utter_slow_down (domain.yml) and the fallback of rasa_runtime/turns/sender_rate_limit.py.
 SLOW_DOWN_WORDS = "faster than i can answer"
 
 

@@ -17,9 +17,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import requests
 
-from actions.models import Booking
-from actions.parsing import booking_reference_key
-from actions.store import BookingStore
+from payments.store.models import Booking
+from parsing import booking_reference_key
+from payments.store.repository import BookingStore
 
 PAYMENT_AMOUNT = Decimal("50.00")
 BOOKING_TOTAL = Decimal("1000.00")
@@ -49,7 +49,7 @@ def bench_customers(count: int, prefix: str, first: int = 1) -> List[Customer]:
 
 
 def seed_bookings(store: BookingStore, customers: Sequence[Customer]) -> None:
-    """One unpaid USD booking per customer (the tables must exist: actions.migrations.upgrade_to_head)."""
+    """One unpaid USD booking per customer (the tables must exist: payments.store.migrations.upgrade_to_head)."""
     for customer in customers:
         store.add_booking(Booking(
             reference=customer.booking_reference, lookup_key=booking_reference_key(customer.booking_reference),

@@ -48,8 +48,8 @@ from typing import Any, Dict, List, Optional
 import psutil
 import requests
 
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 from bench import growth, load
 from bench.report import evaluate, markdown, render
 from tools import local_servers

@@ -11,6 +11,9 @@ RUN pip install --no-cache-dir -r /tmp/pins/actions-requirements.txt -c /tmp/pin
     && rm -rf /tmp/pins
 COPY alembic.ini /app/
 COPY actions /app/actions
+COPY payments /app/payments
+COPY parsing /app/parsing
+COPY common /app/common
 COPY omari_sandbox /app/omari_sandbox
 USER 1001
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.migrations import upgrade_to_head
+from payments.store.migrations import upgrade_to_head
 from tools import local_servers
 
 BACKENDS = ("sqlite", "postgresql")

@@ -6,7 +6,7 @@ A trainer needs the *shape* of what was typed (a number written as
 whose it was. So a phone number becomes a fixed example number with the same
 digits count, prefix and separators, and a name the customer gave becomes a
 fixed example name. OTPs never reach the conversation store
-(tools/otp_redaction.py); a code-like figure typed at the OTP question is
+(rasa_runtime/stores/otp_redaction.py); a code-like figure typed at the OTP question is
 replaced here too, in case a store predates that.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ _NAME_AFTER_ANY_CASE = re.compile(rf"(?i:\b(?:{_ANY_CASE_CUES}))\s+(?P<names>{_W
 _NAME_AFTER_CAPITALISED = re.compile(
     rf"(?i:\b(?:{_CAPITALISED_CUES}))\s+(?P<names>[A-Z][^\W\d_'-]+(?:\s+[A-Z][^\W\d_'-]+)?)"
 )
-# What an OTP looks like when typed at the OTP question (tools/otp_redaction.py does the same).
+# What an OTP looks like when typed at the OTP question (rasa_runtime/stores/otp_redaction.py does the same).
 _CODE = re.compile(r"(?<!\d)\d(?:[ -]?\d){3,7}(?!\d)")
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, Mapping, Optional
 
-from actions.settings import SANDBOX_BASE_PATH
+from payments.settings import SANDBOX_BASE_PATH
 from tools import stack as devstack
 from tools.local_servers import free_port
 

@@ -1,7 +1,7 @@
 """``make nlu-inbox``: what real customers typed that the assistant misunderstood, for trainers.
 
 Reads the conversation store (``TRACKER_STORE_URL``, the one-machine default
-of tools/rasa_endpoints.py when unset; PostgreSQL in the scaled topology)
+of rasa_runtime/endpoints.py when unset; PostgreSQL in the scaled topology)
 with SQLAlchemy on Rasa's ``events`` table, picks the messages a trainer
 should read (tools/inbox_turns.py), replaces personal data
 (tools/inbox_redaction.py) and writes them as Rasa NLU YAML, grouped under
@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from tqdm import tqdm
 
 from tools.inbox_turns import InboxEntry, messages_needing_a_trainer, group_messages
-from tools.rasa_endpoints import ENDPOINT_DEFAULTS
+from rasa_runtime.endpoints import ENDPOINT_DEFAULTS
 
 EVENTS_TABLE = "events"  # Rasa's SQLTrackerStore: one row per event of every conversation
 SECONDS_PER_DAY = 86400
@@ -45,7 +45,7 @@ class InboxError(Exception):
 
 
 def tracker_store_url(environ: Optional[Dict[str, str]] = None) -> str:
-    """The store Rasa writes to, by the same rule as tools/rasa_endpoints.py."""
+    """The store Rasa writes to, by the same rule as rasa_runtime/endpoints.py."""
     value = (os.environ if environ is None else environ).get("TRACKER_STORE_URL", "").strip()
     return value or ENDPOINT_DEFAULTS["TRACKER_STORE_URL"]
 

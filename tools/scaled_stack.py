@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 from urllib.parse import urlsplit
 
-from actions.settings import SANDBOX_BASE_PATH
+from payments.settings import SANDBOX_BASE_PATH
 from tools import local_servers
 from tools.local_servers import free_port
 from tools import stack as devstack
@@ -116,8 +116,8 @@ class ScaledStack:
             service.process.wait(timeout=30)
 
     def reconcile(self) -> str:
-        """`python -m actions.ops reconcile`, as the periodic reconciler runs it."""
-        done = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=self.action_env,
+        """`python -m payments.ops reconcile`, as the periodic reconciler runs it."""
+        done = subprocess.run([sys.executable, "-m", "payments.ops", "reconcile"], cwd=REPO, env=self.action_env,
                               capture_output=True, text=True, timeout=300, check=True)
         return done.stdout
 
@@ -195,7 +195,7 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
         )
         running.callback(topology.stop)
         # Once, before any action server starts, as a deploy runs it.
-        subprocess.run([sys.executable, "-m", "actions.ops", "migrate"], cwd=REPO, env=action_env, check=True,
+        subprocess.run([sys.executable, "-m", "payments.ops", "migrate"], cwd=REPO, env=action_env, check=True,
                        stdout=subprocess.DEVNULL, timeout=120)
 
         sandbox = devstack.sandbox_process(sandbox_port, common, topology.log_dir)

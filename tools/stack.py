@@ -6,13 +6,13 @@ Readiness is decided by health endpoints polled with a deadline, never by
 sleeping and hoping.
 
     python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run,
-                                  # and `python -m actions.ops reconcile` every
+                                  # and `python -m payments.ops reconcile` every
                                   # RECONCILE_INTERVAL_SECONDS (default 60)
     python -m tools.stack run     # the same, then a terminal chat (tools/chat.py)
 
 Both make a Rasa API token at start-up (unless RASA_API_TOKEN is set), start
 Rasa with it and hand it to the reconciler, which tells customers through
-Rasa how their unconfirmed payments ended (actions/notifier.py). It is also
+Rasa how their unconfirmed payments ended (payments/notifications/notifier.py). It is also
 written to run/rasa-api-token (owner-only), where an `ops reconcile` run by
 hand next to the stack finds it.
 """
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence
 
-from actions.settings import DEFAULT_RASA_API_TOKEN_FILE, load_settings
+from payments.settings import DEFAULT_RASA_API_TOKEN_FILE, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -156,9 +156,9 @@ def rasa_server_process(
     port: int, endpoints: Path, env: Dict[str, str], log_dir: Path = LOG_DIR, model: str = "models"
 ) -> Service:
     """`rasa run` on loopback; with RASA_API_TOKEN in ``env`` its HTTP API requires that token."""
-    # tools.rasa_server is `rasa run` with the defaults and speed-ups of tools/rasa_speedups.py.
+    # rasa_runtime.server is `rasa run` with the defaults and speed-ups of rasa_runtime/speedups.py.
     argv = [
-        str(VENV_BIN / "python"), "-m", "tools.rasa_server", "run", "--enable-api",
+        str(VENV_BIN / "python"), "-m", "rasa_runtime.server", "run", "--enable-api",
         "--port", str(port), "--interface", "127.0.0.1", "--model", model,
         "--endpoints", str(endpoints), "--credentials", "credentials.yml",
     ]  # fmt: skip
@@ -200,7 +200,7 @@ def start_backends(stack: ExitStack, env: Dict[str, str], sandbox_port: int, act
 
 
 class PeriodicReconciler:
-    """Runs ``python -m actions.ops reconcile``, then ``purge-conversations``, every ``interval`` seconds.
+    """Runs ``python -m payments.ops reconcile``, then ``purge-conversations``, every ``interval`` seconds.
 
     Each run is its own process: a crash or hang in one run never takes the
     served assistant down, and the next run starts fresh. Runs never overlap
@@ -233,7 +233,7 @@ class PeriodicReconciler:
                 for command in self.COMMANDS:
                     log.write(f"--- {command[0]} at {time.strftime('%Y-%m-%dT%H:%M:%S')}\n")
                     log.flush()
-                    argv = [str(VENV_BIN / "python"), "-m", "actions.ops", *command]
+                    argv = [str(VENV_BIN / "python"), "-m", "payments.ops", *command]
                     try:
                         subprocess.run(argv, cwd=REPO, env=self._env, stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, timeout=600, check=False)

@@ -16,10 +16,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.demo_data import seed_demo_bookings
-from actions.sender_ids import channel_of
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments.store.demo_data import seed_demo_bookings
+from common.sender_ids import channel_of
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,7 +68,7 @@ def make_tracker(
     ``set_this_turn`` names the slots the latest message filled (all given
     slots by default); only those are validated, as in a real conversation.
     The message came through the channel of the (scoped) ``sender_id``, as
-    tools/channel_guard.py sets it, unless ``input_channel`` says otherwise.
+    rasa_runtime/turns/channel_guard.py sets it, unless ``input_channel`` says otherwise.
     """
     all_slots = {
         "booking_reference": None,

@@ -6,9 +6,9 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.sender_ids import channel_of
-from actions.digressions import ActionAnswerBalance
-from actions.form_validation import ValidatePaymentForm
+from common.sender_ids import channel_of
+from actions.questions import ActionAnswerBalance
+from actions.form.validator import ValidatePaymentForm
 from tests.actions.conftest import make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"

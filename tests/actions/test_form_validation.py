@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.form_validation import ValidatePaymentForm
+from actions.form.validator import ValidatePaymentForm
 from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
@@ -77,7 +77,7 @@ def test_database_failure_becomes_an_apology(store, monkeypatch) -> None:
 
 
 def test_a_bug_in_the_payment_service_still_closes_the_payment_with_the_old_apology(store, monkeypatch) -> None:
-    from actions.payments import PaymentService
+    from payments.service import PaymentService
 
     def broken(*_args, **_kwargs):
         raise KeyError("a bug, not an outage")

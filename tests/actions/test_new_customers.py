@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.form_validation import ValidatePaymentForm
-from actions.fresh_otp import ActionSendFreshOtp
-from actions.payment_actions import ActionConcludePayment
+from actions.form.validator import ValidatePaymentForm
+from actions.payment.fresh_otp import ActionSendFreshOtp
+from actions.payment.steps import ActionConcludePayment
 from tests.actions.conftest import make_tracker, responses, run, slot_events
 
 T005 = "BK-T005-20260210"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import digressions, payment_actions, payment_status
+from actions import questions as digressions
+from actions.payment import status as payment_status, steps as payment_actions
 from actions.runtime import StoreUnavailable
 from tests.actions.conftest import make_tracker, responses, run
 

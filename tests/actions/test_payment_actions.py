@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.payment_actions import (
+from actions.payment.steps import (
     PAYMENT_SLOTS,
     ActionAskAmount,
     ActionAskPhoneNumber,
@@ -14,7 +14,7 @@ from actions.payment_actions import (
     ActionConcludePayment,
     ActionHumanHandoff,
 )
-from actions.payments import PaymentService
+from payments.service import PaymentService
 from actions import runtime
 from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.form_validation import ValidatePaymentForm
-from actions.payment_status import ActionPaymentStatus
+from actions.form.validator import ValidatePaymentForm
+from actions.payment.status import ActionPaymentStatus
 from actions.presentation import mask_customer_name
 from actions import runtime
 from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
@@ -102,7 +102,7 @@ def test_a_held_payment_is_being_checked_by_the_team(store, domain) -> None:
 
 
 def test_a_success_reads_as_a_test_payment_only_on_the_sandbox() -> None:
-    from actions.payment_status import status_response_for
+    from actions.payment.status import status_response_for
 
     assert status_response_for("success", False, uses_sandbox=False) == "utter_payment_status_success"
     assert status_response_for("success", False, uses_sandbox=True) == "utter_payment_status_success_sandbox"

@@ -8,7 +8,7 @@ from typing import List
 import pytest
 
 from actions import runtime
-from actions.store import BookingStore
+from payments.store.repository import BookingStore
 
 
 def test_a_call_builds_the_service_and_runs_the_method_in_one_hand_off(

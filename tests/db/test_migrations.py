@@ -1,6 +1,6 @@
 """The booking schema comes from Alembic revisions, on SQLite and PostgreSQL alike.
 
-The newest revision must give exactly the tables actions/models.py describes
+The newest revision must give exactly the tables payments/store/models.py describes
 (so a model change without a migration fails here), databases made before
 migrations existed must be carried forward with their data, and nothing but
 `ops migrate` may create or change a table.
@@ -19,8 +19,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import BigInteger, CheckConstraint, Column, MetaData, Table, create_engine, inspect, text
 
-from actions import ops, runtime
-from actions.migrations import (
+from actions import runtime
+from payments import ops
+from payments.store.migrations import (
     MIGRATE_COMMAND,
     SchemaNotCurrent,
     alembic_config,
@@ -28,8 +29,8 @@ from actions.migrations import (
     require_current_schema,
     upgrade_to_head,
 )
-from actions.models import Base
-from actions.store import BookingStore
+from payments.store.models import Base
+from payments.store.repository import BookingStore
 from tests.databases import BACKENDS, empty_database_url
 
 TRANSACTION = "a6c1e3f0-0000-4000-8000-00000000000{}"

@@ -17,13 +17,13 @@ from typing import List
 import pytest
 from sqlalchemy import text, update
 
-from actions import ops
-from actions.abuse_limits import LimitScope, RequestLimit, describe_wait
-from actions.models import Booking, BookingLookupMiss
-from actions.omari import OmariClient
-from actions.payments import LookupOutcome, PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
-from actions.store import BookingStore
-from actions.store_guards import ValueTooLongForColumn, fitted_to_columns
+from payments import ops
+from payments.limits.policy import LimitScope, RequestLimit, describe_wait
+from payments.store.models import Booking, BookingLookupMiss
+from payments.omari import OmariClient
+from payments.service import LookupOutcome, PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
+from payments.store.repository import BookingStore
+from payments.store.guards import ValueTooLongForColumn, fitted_to_columns
 from tests.databases import BACKENDS
 from tests.unit.test_money_faults import KEY, OTP, SLYKER_KEY, World, world  # noqa: F401 - the fixture
 
@@ -137,7 +137,7 @@ def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(worl
         session.execute(update(Booking).where(Booking.reference == SLYKER)
                         .values(amount_paid=Decimal("1200.00"), opening_amount_paid=Decimal("1200.00"),
                                 status="paid").execution_options(synchronize_session=False))
-    with caplog.at_level(logging.ERROR, logger="actions.store"):
+    with caplog.at_level(logging.ERROR, logger="payments.store.repository"):
         assert dict(service.reconcile_all()) == {late.transaction.reference: SubmitOutcome.SUCCESS}
     booking = world.store.find_booking(SLYKER_KEY)
     assert (booking.amount_paid, booking.overpaid_amount, booking.balance_due) == (
@@ -241,7 +241,7 @@ def test_five_unknown_references_pause_lookups_for_that_chat_only(world: World) 
 
 
 def test_lookups_are_paused_across_action_servers_counted_in_redis(world: World, redis_url: str) -> None:
-    from actions.lookup_limits import DatabaseLookupLimiter, RedisLookupLimiter
+    from payments.limits.lookups import DatabaseLookupLimiter, RedisLookupLimiter
 
     sender = f"prober-{datetime.utcnow().timestamp()}"
     servers = []
@@ -290,7 +290,7 @@ def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(worl
     good, database_error, too_long, last = references
     poison(world, database_error)
     capsys.readouterr()
-    with caplog.at_level(logging.ERROR, logger="actions.payments"):
+    with caplog.at_level(logging.ERROR, logger="payments.service"):
         assert ops.main(["reconcile", "--json"]) == 1
     outcomes = {row["reference"]: row["outcome"] for row in json.loads(capsys.readouterr().out)}
     assert outcomes == {good: "success", database_error: "skipped", too_long: "skipped", last: "success"}

@@ -12,10 +12,10 @@ from typing import List
 
 import pytest
 
-from actions.models import NotificationState
-from actions.notification_outbox import NotificationOutbox
-from actions.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult
-from actions.store import BookingStore
+from payments.store.models import NotificationState
+from payments.notifications.outbox import NotificationOutbox
+from payments.notifications.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult
+from payments.store.repository import BookingStore
 from tests.databases import BACKENDS, migrated_database_url
 
 REFERENCE = "5b0c4bd0-7f59-4a43-9d0b-6e1f2f7c0a11"
@@ -109,10 +109,10 @@ def test_without_a_token_nothing_is_sent_and_the_outcome_waits(database_url: str
 def test_reconcile_adds_an_outcome_only_for_payments_the_customer_was_told_were_unconfirmed(tmp_path: Path) -> None:
     from decimal import Decimal
 
-    from actions.demo_data import seed_demo_bookings
-    from actions.migrations import upgrade_to_head
-    from actions.omari import OmariClient
-    from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
+    from payments.store.demo_data import seed_demo_bookings
+    from payments.store.migrations import upgrade_to_head
+    from payments.omari import OmariClient
+    from payments.service import PaymentPolicy, PaymentService, SubmitOutcome
     from omari_sandbox import start_sandbox
 
     sandbox = start_sandbox(port=0, otp="123456")

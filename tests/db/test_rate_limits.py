@@ -20,13 +20,13 @@ import requests
 from sqlalchemy import update
 
 from actions import runtime
-from actions.abuse_limits import LimitScope, RequestLimit, RequestLimitReached
-from actions.demo_data import seed_demo_bookings
-from actions.models import PaymentTransaction
-from actions.omari import OmariClient
-from actions.payments import PaymentPolicy, PaymentService, StartOutcome
-from actions.rate_limits import DatabaseRequestLimiter, OtpRequestLimiter, RedisRequestLimiter
-from actions.store import BookingStore
+from payments.limits.policy import LimitScope, RequestLimit, RequestLimitReached
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.models import PaymentTransaction
+from payments.omari import OmariClient
+from payments.service import PaymentPolicy, PaymentService, StartOutcome
+from payments.limits.otp_requests import DatabaseRequestLimiter, OtpRequestLimiter, RedisRequestLimiter
+from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 from tests.databases import migrated_database_url
 from tools.local_servers import free_port
@@ -157,11 +157,11 @@ def test_eight_action_servers_racing_for_one_sender_admit_three(deployment, redi
 def test_with_redis_down_payments_work_and_the_database_keeps_the_limit(deployment, sender, caplog) -> None:
     nothing_there = f"redis://127.0.0.1:{free_port()}/0"
     service = deployment.redis_server(nothing_there)
-    with caplog.at_level(logging.WARNING, logger="actions.rate_limits"):
+    with caplog.at_level(logging.WARNING, logger="payments.limits.otp_requests"):
         outcomes = [start(service, sender).outcome for _ in range(4)]
     assert outcomes == [StartOutcome.OTP_SENT] * 3 + [StartOutcome.LIMIT_REACHED]
     assert (deployment.auth_calls(), deployment.rows(sender)) == (3, 3)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "actions.rate_limits"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "payments.limits.otp_requests"]
     assert len(warnings) == 4 and all("counting this request in the database" in w for w in warnings)
     assert all("127.0.0.1" not in w for w in warnings)  # no URL (it may carry a password) in the log
 

@@ -21,10 +21,10 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.sender_ids import scoped_sender_id
-from actions.store import BookingStore
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from common.sender_ids import scoped_sender_id
+from payments.store.repository import BookingStore
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as whatsapp
 from tools import stack as devstack
@@ -80,15 +80,15 @@ class Stack:
         devstack.wait_until_healthy(self.rasa, devstack.rasa_status_url(self.rasa_url, self.env), 240)
 
     def reconcile(self) -> str:
-        """`python -m actions.ops reconcile` against this stack's database and sandbox."""
-        done = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=self.env,
+        """`python -m payments.ops reconcile` against this stack's database and sandbox."""
+        done = subprocess.run([sys.executable, "-m", "payments.ops", "reconcile"], cwd=REPO, env=self.env,
                               capture_output=True, text=True, timeout=120, check=True)
         return done.stdout
 
     def tracker(self, sender: str, channel: str = "rest") -> Dict[str, Any]:
         """Rasa's record of ``sender``'s conversation on ``channel`` (the HTTP API of `rasa run --enable-api`).
 
-        Rasa names each conversation by its channel (actions/sender_ids.py):
+        Rasa names each conversation by its channel (common/sender_ids.py):
         the REST sender "x" is the conversation "rest:x".
         """
         conversation = scoped_sender_id(channel, sender)
@@ -217,7 +217,7 @@ def chat(stack: Stack, bookings: BookingStore) -> Chat:
 
 
 def booking_state(store: BookingStore, reference: str) -> Dict[str, Any]:
-    """What `python -m actions.ops booking REF --json` reports, read the same way."""
+    """What `python -m payments.ops booking REF --json` reports, read the same way."""
     booking = store.find_booking_by_reference(reference)
     assert booking is not None
     return {

@@ -105,7 +105,7 @@ ZWG_AMOUNTS: List[Tuple[str, str]] = [
     ("2k zig", "2000.00"),
     ("1,500", "1500.00"),
     ("four thousand", "4000.00"),
-    # Thousands as people type them (actions/parsing/figures.py has the table).
+    # Thousands as people type them (parsing/figures.py has the table).
     ("1 500", "1500.00"),
     ("zwg 2 000", "2000.00"),
     ("3 000 zig", "3000.00"),

@@ -78,14 +78,14 @@ def test_reconcile_skips_a_poisoned_payment_and_settles_the_others(stack: Stack,
         assert "being confirmed" in reply and "nothing was charged" not in reply, reply
         [transaction] = stack.store.list_transactions(sender_id=chat.conversation_id)
         pending[name] = transaction.reference
-    run = subprocess.run([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=stack.env,
+    run = subprocess.run([sys.executable, "-m", "payments.ops", "reconcile"], cwd=REPO, env=stack.env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 1, run.stdout + run.stderr
     assert pending["poison-b"] in run.stderr and "could not be settled" in run.stderr
     statuses = {name: stack.store.get_transaction(reference).status for name, reference in pending.items()}
     assert statuses == {"poison-a": "success", "poison-b": "pending", "poison-c": "success"}
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("420.00")
-    audit = subprocess.run([sys.executable, "-m", "actions.ops", "audit"], cwd=REPO, env=stack.env,
+    audit = subprocess.run([sys.executable, "-m", "payments.ops", "audit"], cwd=REPO, env=stack.env,
                            capture_output=True, text=True, timeout=60)
     assert audit.returncode == 0, audit.stdout + audit.stderr
 

@@ -18,9 +18,9 @@ from typing import Callable, Dict, List
 import pytest
 import requests
 
-from actions.models import Booking, TransactionStatus
-from actions.parsing import booking_reference_key
-from actions.store import BookingStore
+from payments.store.models import Booking, TransactionStatus
+from parsing import booking_reference_key
+from payments.store.repository import BookingStore
 from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp, sandbox_record
 

@@ -17,9 +17,9 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 from tests.e2e.conftest import REPO, Chat, Stack, booking_state
 from tools.loopback import loopback_stack
 

@@ -79,7 +79,7 @@ def test_pay_fifty_dollars_on_a_booking_with_a_deposit(chat: Chat, stack: Stack)
     assert tracker["slots"]["otp"] is None
 
     ops = subprocess.run(
-        [sys.executable, "-m", "actions.ops", "booking", SLYKER.lower(), "--json"],
+        [sys.executable, "-m", "payments.ops", "booking", SLYKER.lower(), "--json"],
         cwd=REPO,
         env={"DATABASE_URL": stack.database_url, "PATH": ""},
         capture_output=True,

@@ -1,7 +1,7 @@
 """Customers hear how an unconfirmed payment settled (issue 16), through the real servers.
 
 The sandbox's 263770000008 debits, then the first /query fails: the customer
-is told the payment is being confirmed. `python -m actions.ops reconcile`
+is told the payment is being confirmed. `python -m payments.ops reconcile`
 (real processes, racing ones too) settles it and tells the customer through
 Rasa's trigger_intent: on WhatsApp a normal message within 24 hours of their
 last message, an approved template after that, and on REST the outcome is kept
@@ -29,7 +29,7 @@ OVER_A_DAY = str(25 * 60 * 60)
 
 
 def ops(stack: Stack, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "actions.ops", *arguments], cwd=REPO, env=stack.env,
+    return subprocess.run([sys.executable, "-m", "payments.ops", *arguments], cwd=REPO, env=stack.env,
                           capture_output=True, text=True, timeout=180, check=True)
 
 
@@ -55,7 +55,7 @@ def pay_into_pending(customer: WhatsAppCustomer) -> str:
 
 def reconcile_at_once(stack: Stack, runs: int) -> None:
     """``runs`` reconcilers started together, as cron on several machines would."""
-    processes = [subprocess.Popen([sys.executable, "-m", "actions.ops", "reconcile"], cwd=REPO, env=stack.env,
+    processes = [subprocess.Popen([sys.executable, "-m", "payments.ops", "reconcile"], cwd=REPO, env=stack.env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(runs)]
     for process in processes:
         _, errors = process.communicate(timeout=180)

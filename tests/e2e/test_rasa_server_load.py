@@ -1,7 +1,7 @@
-"""tools.rasa_server builds DIET's weights eagerly: the loaded model must predict exactly as Rasa's own load.
+"""rasa_runtime.server builds DIET's weights eagerly: the loaded model must predict exactly as Rasa's own load.
 
 Loads the trained model in models/ twice, the way `rasa run` loads it and the
-way tools.rasa_server does, and compares the intent ranking for every user
+way rasa_runtime.server does, and compares the intent ranking for every user
 message in tests/stories plus a few off-script ones.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _rankings(messages: List[str]) -> Dict[str, Any]:
 def test_the_eagerly_built_model_predicts_exactly_like_rasas_own_load() -> None:
     if not any((REPO / "models").glob("*.tar.gz")):
         pytest.fail("no trained model in models/: run `make train` (make test does it)")
-    from tools.rasa_speedups import build_model_weights_eagerly
+    from rasa_runtime.speedups import build_model_weights_eagerly
 
     messages = _story_messages()
     assert len(messages) > 20

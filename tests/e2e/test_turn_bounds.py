@@ -19,12 +19,12 @@ from typing import Iterator, List, Tuple
 import pytest
 import requests
 
-from actions.migrations import upgrade_to_head
-from actions.sender_ids import scoped_sender_id
-from actions.store import BookingStore
+from payments.store.migrations import upgrade_to_head
+from common.sender_ids import scoped_sender_id
+from payments.store.repository import BookingStore
 from bench import load
 from tools.loopback import LoopbackStack, loopback_stack
-from tools.sql_tracker_speedups import latest_session_query
+from rasa_runtime.stores.sql_tracker_speedups import latest_session_query
 
 REPO = Path(__file__).resolve().parents[2]
 SESSION_MAX_EVENTS = 40

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import requests
 
 from tests.e2e.conftest import Stack, assert_customer_safe
-from channels.whatsapp.signature import sign
+from rasa_runtime.whatsapp.signature import sign
 from tests.fake_graph import shape_problems
 from tests.whatsapp import notifications as n
 

@@ -14,8 +14,8 @@ from typing import Any, List
 
 import pytest
 
-from actions.omari import OmariClient, Outcome
-from actions.settings import SANDBOX_BASE_PATH, SANDBOX_MERCHANT_KEY, load_settings
+from payments.omari import OmariClient, Outcome
+from payments.settings import SANDBOX_BASE_PATH, SANDBOX_MERCHANT_KEY, load_settings
 from omari_sandbox import (
     AUTH_UNAVAILABLE_MSISDN,
     INSUFFICIENT_FUNDS_MSISDN,

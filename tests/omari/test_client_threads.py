@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Tuple
 
-from actions.omari import OmariClient, Outcome
+from payments.omari import OmariClient, Outcome
 from omari_sandbox import SLOW_MSISDN
 
 WORKERS = 16

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from bench import load
-from actions.sender_ids import scoped_sender_id
-from actions.store import BookingStore
+from common.sender_ids import scoped_sender_id
+from payments.store.repository import BookingStore
 from tests.conftest import missing_server
 from tools import local_servers
 from tools.scaled_stack import ScaledStack, scaled_stack
@@ -64,7 +64,7 @@ def new_customers(store: BookingStore, count: int, msisdn: str = "") -> List[loa
 
 
 def tracker(rasa_url: str, sender: str) -> Dict[str, Any]:
-    """The REST sender's conversation, which Rasa names rest:<sender> (actions/sender_ids.py)."""
+    """The REST sender's conversation, which Rasa names rest:<sender> (common/sender_ids.py)."""
     response = requests.get(f"{rasa_url}/conversations/{scoped_sender_id('rest', sender)}/tracker", timeout=30)
     response.raise_for_status()
     return response.json()

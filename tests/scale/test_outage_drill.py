@@ -26,7 +26,7 @@ import requests
 from bench import load
 from tests.scale.conftest import OTP, assert_credited_exactly_once, new_customers, tracker, user_messages
 from tools.local_servers import PrivateServer
-from tools.otp_redaction import MARKER
+from rasa_runtime.stores.otp_redaction import MARKER
 from tools.scaled_stack import ScaledStack
 
 CUSTOMERS = 30
@@ -131,7 +131,7 @@ def assert_one_whole_session(scaled: ScaledStack, customer: load.Customer) -> No
     """The customer's messages in order (a message re-sent after a kept odd answer counts once), one session."""
     events = tracker(scaled.rasa_urls[0], customer.sender)["events"]
     said = [text for text, _ in itertools.groupby(user_messages({"events": events}))]
-    # The OTP is stored as [OTP] (tools/otp_redaction.py), also by a retried save.
+    # The OTP is stored as [OTP] (rasa_runtime/stores/otp_redaction.py), also by a retried save.
     expected = [MARKER if message == OTP else message for message, _ in load.payment_script(customer, OTP)]
     assert said == expected, f"{customer.sender}: {said}"
     assert sum(event["event"] == "session_started" for event in events) == 1, customer.sender

@@ -26,7 +26,7 @@ from tests.scale.conftest import (
     tracker,
     user_messages,
 )
-from tools.otp_redaction import MARKER as OTP_MARKER
+from rasa_runtime.stores.otp_redaction import MARKER as OTP_MARKER
 from tools.scaled_stack import ScaledStack
 
 SLOW_MSISDN = "263770000003"  # the sandbox debits at once, then holds /request's answer SLOW_SECONDS

@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import exc as sa_exc
 
 from actions import health, runtime
-from actions.outages import OutageBurst, describe_error
+from common.outages import OutageBurst, describe_error
 
 
 def operational_error() -> sa_exc.OperationalError:

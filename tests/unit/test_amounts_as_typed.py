@@ -1,6 +1,6 @@
 """Amounts as customers type them: thousands separators, two readings, other currencies.
 
-The table is the decision of actions/parsing/figures.py, form by form; the
+The table is the decision of parsing/figures.py, form by form; the
 properties check what must hold for any text: whatever would be charged is
 one reading of a whole figure the customer typed (never a part of one, as
 "$1 500" once charged 1.00), a figure with two readings is never charged
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from actions.amount_rules import AmountRejected, resolve_amount
-from actions.parsing import AmbiguousAmount, InvalidInput, is_reaction, parse_amount
-from actions.snapshots import BookingSnapshot
+from payments.amount_rules import AmountRejected, resolve_amount
+from parsing import AmbiguousAmount, InvalidInput, is_reaction, parse_amount
+from payments.snapshots import BookingSnapshot
 
 
 def booking(currency: str, balance: str = "100000.00") -> BookingSnapshot:

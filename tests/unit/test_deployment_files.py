@@ -13,8 +13,8 @@ from typing import Dict, List, Set
 import pytest
 import yaml
 
-from tools.rasa_endpoints import ENDPOINT_DEFAULTS, OPTIONAL_EMPTY, EndpointSettingError, apply_endpoint_defaults
-from tools.rasa_server import api_exposure_problem
+from rasa_runtime.endpoints import ENDPOINT_DEFAULTS, OPTIONAL_EMPTY, EndpointSettingError, apply_endpoint_defaults
+from rasa_runtime.server import api_exposure_problem
 from tools.scaled_stack import NGINX_TEMPLATE, nginx_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_rasa_instances_set_every_variable_endpoints_yml_uses(compose: Dict) -> 
         assert environment["TRACKER_STORE_URL"].startswith("postgresql://")
         assert environment["ACTION_ENDPOINT_URL"] == "http://balancer:5055/webhook"
         # As the tests start Rasa: with the atomic Redis lock store.
-        assert compose["services"][name]["entrypoint"] == ["python", "-m", "tools.rasa_server"]
+        assert compose["services"][name]["entrypoint"] == ["python", "-m", "rasa_runtime.server"]
 
 
 def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> None:
@@ -227,7 +227,7 @@ def test_the_sandbox_runs_only_in_the_explicit_demo_profile(compose: Dict) -> No
 
 def test_the_periodic_job_also_deletes_old_conversations(compose: Dict) -> None:
     reconciler = compose["services"]["reconciler"]
-    assert "python -m actions.ops purge-conversations" in " ".join(reconciler["entrypoint"])
+    assert "python -m payments.ops purge-conversations" in " ".join(reconciler["entrypoint"])
     assert reconciler["environment"]["TRACKER_STORE_URL"].startswith("postgresql://")
 
 

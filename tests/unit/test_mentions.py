@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.parsing import amount_mentioned, parse_channel
+from parsing import amount_mentioned, parse_channel
 from tests.unit.test_parsing import any_text
 
 

@@ -21,13 +21,13 @@ import requests
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from actions import ops
-from actions.abuse_limits import RequestLimit
-from actions.demo_data import seed_demo_bookings
-from actions.models import PaymentTransaction
-from actions.omari import OmariClient
-from actions.payments import PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
-from actions.store import BookingStore
+from payments import ops
+from payments.limits.policy import RequestLimit
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.models import PaymentTransaction
+from payments.omari import OmariClient
+from payments.service import PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
+from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 from tests.databases import BACKENDS, migrated_database_url
 
@@ -239,7 +239,7 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
     client.authorise("263772123456", reference, Decimal("60.00"), "USD")
     client.request_payment("263772123456", reference, OTP)
     world.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
-    with caplog.at_level(logging.ERROR, logger="actions.payments"):
+    with caplog.at_level(logging.ERROR, logger="payments.service"):
         assert world.service.reconcile(reference).outcome is SubmitOutcome.PENDING
     assert world.store.get_transaction(reference).status == "held"
     assert "HELD FOR REVIEW" in caplog.text and reference in caplog.text

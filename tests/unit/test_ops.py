@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from actions import ops
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments import ops
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 
 from rasa.shared.core.events import SlotSet, UserUttered
 
-from tools.otp_redaction import MARKER, redact_events
+from rasa_runtime.stores.otp_redaction import MARKER, redact_events
 
 OTP = "482913"
 

@@ -1,11 +1,11 @@
-"""Table and property tests for actions.parsing: every reply a customer might type."""
+"""Table and property tests for parsing: every reply a customer might type."""
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.parsing import (
+from parsing import (
     CHANNEL_NAMES,
     AmountChoice,
     AmountShare,

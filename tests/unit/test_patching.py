@@ -1,7 +1,7 @@
 """Two replacements of one Rasa function each apply once, whatever order they come in."""
 from __future__ import annotations
 
-from tools.patching import is_patched, mark
+from rasa_runtime.patching import is_patched, mark
 
 
 def test_a_named_replacement_is_not_taken_for_another() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from actions.payment_notice import Delivery, choose_delivery, last_customer_message_at, template_message
-from actions.settings import load_settings
-from channels.whatsapp import outbound
-from channels.whatsapp.typing import SlowAnswers
+from actions.payment.notice import Delivery, choose_delivery, last_customer_message_at, template_message
+from payments.settings import load_settings
+from rasa_runtime.whatsapp import outbound
+from rasa_runtime.whatsapp.typing import SlowAnswers
 from tests.fake_graph import shape_problems
-from tools.kept_notices import kept_messages
+from rasa_runtime.turns.kept_notices import kept_messages
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0

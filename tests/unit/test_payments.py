@@ -13,15 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
 
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.models import PaymentTransaction
-from actions.omari import OmariClient
-from actions.parsing import AmountChoice, AmountShare
-from actions.amount_rules import AmountRejected, resolve_amount
-from actions.payments import CancelOutcome, PaymentService, StartOutcome, SubmitOutcome
-from actions.snapshots import BookingSnapshot
-from actions.store import BookingStore, booking_status_after_payment
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from payments.store.models import PaymentTransaction
+from payments.omari import OmariClient
+from parsing import AmountChoice, AmountShare
+from payments.amount_rules import AmountRejected, resolve_amount
+from payments.service import CancelOutcome, PaymentService, StartOutcome, SubmitOutcome
+from payments.snapshots import BookingSnapshot
+from payments.store.repository import BookingStore, booking_status_after_payment
 from omari_sandbox import start_sandbox
 
 OTP = "123456"
@@ -137,7 +137,7 @@ def test_unregistered_number_is_reported_as_such(service) -> None:
 
 
 def booking(total: str, paid_so_far: str, status: str = "pending", currency: str = "USD") -> BookingSnapshot:
-    from actions.models import Booking
+    from payments.store.models import Booking
 
     row = Booking(total=Decimal(total), amount_paid=Decimal(paid_so_far), status=status, currency=currency)
     return BookingSnapshot(
@@ -200,7 +200,7 @@ def test_booking_status_follows_what_was_paid(status, total, paid_now, expected)
 
 
 def test_money_columns_refuse_floats_and_fractions_of_a_cent(tmp_path: Path) -> None:
-    from actions.models import Cents
+    from payments.store.models import Cents
 
     column = Cents()
     assert column.process_bind_param(Decimal("12.30"), None) == 1230

@@ -1,15 +1,15 @@
-"""`make serve`'s reconciler: `python -m actions.ops reconcile` run periodically, as a real process."""
+"""`make serve`'s reconciler: `python -m payments.ops reconcile` run periodically, as a real process."""
 from __future__ import annotations
 
 import time
 from decimal import Decimal
 from pathlib import Path
 
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.omari import OmariClient
-from actions.payments import PaymentPolicy, PaymentService, SubmitOutcome
-from actions.store import BookingStore
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from payments.omari import OmariClient
+from payments.service import PaymentPolicy, PaymentService, SubmitOutcome
+from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 from tools.stack import PeriodicReconciler, base_env
 

@@ -1,7 +1,7 @@
 """The instructions a customer may type at any question."""
 import pytest
 
-from actions.parsing import asks_for_sender_number, is_cancel_request
+from parsing import asks_for_sender_number, is_cancel_request
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.models import Cents
-from actions.omari import format_amount, mask_msisdn
-from actions.parsing import (
+from payments.store.models import Cents
+from payments.omari import format_amount, mask_msisdn
+from parsing import (
     CHANNEL_NAMES,
     InvalidInput,
     booking_reference_key,

@@ -1,4 +1,4 @@
-"""tools.rasa_speedups and tools.sql_tracker_speedups: each leaves what Rasa decides and stores exactly as it was."""
+"""rasa_runtime.speedups and rasa_runtime.stores.sql_tracker_speedups: each leaves what Rasa decides and stores exactly as it was."""
 from __future__ import annotations
 
 import asyncio
@@ -18,10 +18,10 @@ from rasa.shared.core.events import (
 )
 from rasa.utils.endpoints import EndpointConfig
 
-from tools.rasa_speedups import (
+from rasa_runtime.speedups import (
     answer_checker, cache_event_types, check_action_answers_once, dumps_json, encode_endpoint_requests_with_ujson,
 )
-from tools.sql_tracker_speedups import (
+from rasa_runtime.stores.sql_tracker_speedups import (
     latest_session_query, speed_up_sql_tracker_store, stored_event_count, tune_sqlite_tracker_store,
 )
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from rasa.core import lock_store as rasa_lock_store
 
-from tools.redis_lock_store import AtomicRedisLockStore, use_atomic_redis_lock_store
+from rasa_runtime.stores.redis_lock_store import AtomicRedisLockStore, use_atomic_redis_lock_store
 
 THREADS = 16
 

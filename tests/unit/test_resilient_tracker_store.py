@@ -20,9 +20,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from sqlalchemy import event as sa_event
 
-from tools.kept_notices import give_kept_notices
-from tools.otp_redaction import MARKER, install_otp_redaction
-from tools.resilient_tracker_store import (
+from rasa_runtime.turns.kept_notices import give_kept_notices
+from rasa_runtime.stores.otp_redaction import MARKER, install_otp_redaction
+from rasa_runtime.stores.resilient_tracker_store import (
     APOLOGY_FALLBACK,
     ConversationStoreUnavailable,
     RetryBudget,
@@ -31,7 +31,7 @@ from tools.resilient_tracker_store import (
     lock_store,
     retry_budget,
 )
-from tools.sql_tracker_speedups import speed_up_sql_tracker_store, tune_sqlite_tracker_store
+from rasa_runtime.stores.sql_tracker_speedups import speed_up_sql_tracker_store, tune_sqlite_tracker_store
 
 DOMAIN = Domain.from_dict({"slots": {"otp": {"type": "any", "mappings": [{"type": "custom"}]},
                                      "requested_slot": {"type": "any", "mappings": [{"type": "custom"}]}}})
@@ -41,7 +41,7 @@ SENDER = "rest:outage"
 @pytest.fixture(autouse=True, scope="module")
 def installed() -> None:
     install_resilient_tracker_store({"TRACKER_STORE_RETRY_SECONDS": "0.3"})
-    install_otp_redaction()  # in tools.rasa_server's order: it wraps the resilient save
+    install_otp_redaction()  # in rasa_runtime.server's order: it wraps the resilient save
     tune_sqlite_tracker_store()
     speed_up_sql_tracker_store()
 
@@ -227,7 +227,7 @@ def test_a_lock_store_that_is_down_gets_the_apology_and_one_log_line(caplog: pyt
 
 def test_redis_gone_when_a_finished_turn_frees_its_lock_does_not_undo_the_turn() -> None:
     from tools.local_servers import free_port
-    from tools.redis_lock_store import AtomicRedisLockStore
+    from rasa_runtime.stores.redis_lock_store import AtomicRedisLockStore
 
     nobody_listens = AtomicRedisLockStore(host="127.0.0.1", port=free_port(), socket_timeout=1)
     nobody_listens.cleanup(SENDER, 0)  # no exception: the turn already ran and was saved

@@ -1,7 +1,7 @@
 """Conversations idle past the retention period are deleted; bookings and payments are kept.
 
 The conversations are written by Rasa's own SQL tracker store, and the
-command runs as the periodic job runs it: `python -m actions.ops
+command runs as the periodic job runs it: `python -m payments.ops
 purge-conversations` in its own process.
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 from tools.stack import REPO, base_env
 
 DAY = 86400
@@ -50,7 +50,7 @@ def senders(tracker_db: Path) -> List[str]:
 def purge(tmp_path: Path, database_url: str, tracker_db: Path, *args: str) -> dict:
     env = base_env(DATABASE_URL=database_url, TRACKER_STORE_URL=f"sqlite:///{tracker_db}")
     env.pop("CONVERSATION_RETENTION_DAYS", None)
-    done = subprocess.run([sys.executable, "-m", "actions.ops", "purge-conversations", "--json", *args],
+    done = subprocess.run([sys.executable, "-m", "payments.ops", "purge-conversations", "--json", *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=True)
     return json.loads(done.stdout)
 

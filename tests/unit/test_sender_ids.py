@@ -7,8 +7,8 @@ from typing import Any, List
 
 import pytest
 
-from actions.sender_ids import channel_of, scoped_sender_id, signed_whatsapp_id, unscoped
-from tools.channel_guard import guarded_handler, max_message_chars, too_long_text
+from common.sender_ids import channel_of, scoped_sender_id, signed_whatsapp_id, unscoped
+from rasa_runtime.turns.channel_guard import guarded_handler, max_message_chars, too_long_text
 
 
 @pytest.mark.parametrize("channel, raw, scoped", [

@@ -1,7 +1,7 @@
 """Configuration read from the environment, with defaults that work on a fresh clone."""
 import pytest
 
-from actions.settings import DEFAULT_SANDBOX_URL, SANDBOX_MERCHANT_KEY, load_settings
+from payments.settings import DEFAULT_SANDBOX_URL, SANDBOX_MERCHANT_KEY, load_settings
 
 
 def test_defaults_use_the_sandbox_and_sqlite() -> None:
@@ -87,7 +87,7 @@ ABUSE_LIMITS = {"OTP_WALLET_REQUEST_LIMIT": 3, "OTP_WALLET_REQUEST_DAILY_LIMIT":
 
 
 def test_abuse_limits_defaults_overrides_and_the_policy_they_make() -> None:
-    from actions.abuse_limits import LimitScope, booking_lookup_limit, otp_request_limits
+    from payments.limits.policy import LimitScope, booking_lookup_limit, otp_request_limits
 
     defaults = load_settings({})
     assert [(limit.scope, limit.count, limit.description) for limit in otp_request_limits(defaults)] == [
@@ -106,7 +106,7 @@ def test_abuse_limits_defaults_overrides_and_the_policy_they_make() -> None:
 def test_waits_are_told_rounded_up(wait: int, words: str) -> None:
     from datetime import timedelta
 
-    from actions.abuse_limits import describe_wait
+    from payments.limits.policy import describe_wait
 
     assert describe_wait(timedelta(seconds=wait)) == words
 
@@ -121,13 +121,13 @@ def test_money_safety_settings_refuse_zero(name: str) -> None:
 @pytest.mark.parametrize("minutes, words", [(15, "15 minutes"), (1, "minute"), (60, "hour"), (120, "2 hours"),
                                             (1440, "day"), (2880, "2 days"), (90, "90 minutes")])
 def test_limit_windows_are_named_the_way_a_customer_reads_them(minutes: int, words: str) -> None:
-    from actions.abuse_limits import describe_minutes
+    from payments.limits.policy import describe_minutes
 
     assert describe_minutes(minutes) == words
 
 
 def test_otp_request_limits_count_in_the_database_unless_a_redis_url_is_set() -> None:
-    from actions.rate_limits import DatabaseRequestLimiter, RedisRequestLimiter, request_limiter
+    from payments.limits.otp_requests import DatabaseRequestLimiter, RedisRequestLimiter, request_limiter
 
     assert load_settings({}).rate_limit_redis_url == ""
     assert isinstance(request_limiter(""), DatabaseRequestLimiter)

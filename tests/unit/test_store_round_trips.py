@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from actions.database import is_sqlite_file, make_engine
-from actions.demo_data import seed_demo_bookings
-from actions.migrations import upgrade_to_head
-from actions.store import BookingStore
+from payments.store.database import is_sqlite_file, make_engine
+from payments.store.demo_data import seed_demo_bookings
+from payments.store.migrations import upgrade_to_head
+from payments.store.repository import BookingStore
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tools.sender_rate_limit import InProcessCounter, RedisCounter, sender_messages_per_minute
-from tools.session_continuation import (continue_long_session, events_in_current_session, is_continuation,
+from rasa_runtime.turns.sender_rate_limit import InProcessCounter, RedisCounter, sender_messages_per_minute
+from rasa_runtime.turns.session_continuation import (continue_long_session, events_in_current_session, is_continuation,
                                         session_max_events)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,7 +153,7 @@ def test_redis_counter_lets_messages_through_when_redis_is_unreachable() -> None
 
 
 def test_a_code_sent_alone_in_a_continued_session_after_a_closed_payment_is_redacted(domain: Domain) -> None:
-    from tools.otp_redaction import MARKER, redact_events
+    from rasa_runtime.stores.otp_redaction import MARKER, redact_events
 
     tracker = mid_payment(domain, 40)
     tracker.update(SlotSet("closed_payment", {"booking_reference": "BK-T005-20260210"}), domain)

@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any, Dict, List, Optional
 
-from channels.whatsapp.signature import sign
+from rasa_runtime.whatsapp.signature import sign
 
 PHONE_NUMBER_ID = "106540352242922"
 APP_SECRET = "test-app-secret-7Hq"

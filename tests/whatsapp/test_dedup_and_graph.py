@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from channels.whatsapp.dedup import MemoryDeduplicator, RedisDeduplicator
-from channels.whatsapp.graph import GraphClient
-from channels.whatsapp.settings import WhatsAppSettings
+from rasa_runtime.whatsapp.dedup import MemoryDeduplicator, RedisDeduplicator
+from rasa_runtime.whatsapp.graph import GraphClient
+from rasa_runtime.whatsapp.settings import WhatsAppSettings
 from tests.fake_graph import FakeGraph
 from tests.whatsapp import notifications as n
 
@@ -138,7 +138,7 @@ def test_an_unreachable_graph_api_is_logged_not_raised(caplog: pytest.LogCapture
 
 
 def test_sender_locks_are_forgotten_once_no_message_waits() -> None:
-    from channels.whatsapp.ordering import SenderOrder
+    from rasa_runtime.whatsapp.ordering import SenderOrder
 
     order = SenderOrder()
     first, second = order.reserve("263772000001"), order.reserve("263772000001")

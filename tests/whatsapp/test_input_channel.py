@@ -14,8 +14,8 @@ from typing import Any, List, Optional
 import pytest
 from rasa.core.channels.channel import UserMessage
 
-from channels.whatsapp.input import PLEASE_TYPE, WhatsAppInput
-from channels.whatsapp.settings import WhatsAppSettings
+from rasa_runtime.whatsapp.input import PLEASE_TYPE, WhatsAppInput
+from rasa_runtime.whatsapp.settings import WhatsAppSettings
 from tests.fake_graph import FakeGraph, shape_problems
 from tests.whatsapp import notifications as n
 
@@ -174,7 +174,7 @@ def test_a_failing_turn_is_logged_never_raised_and_other_messages_still_run(
 
 
 def test_a_signed_body_that_is_not_json_is_a_bad_request(graph: FakeGraph) -> None:
-    from channels.whatsapp.signature import sign
+    from rasa_runtime.whatsapp.signature import sign
 
     assert deliver(channel_for(graph), Assistant(), (b"not json", sign(n.APP_SECRET, b"not json"))) == [400]
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from channels.whatsapp import outbound
-from channels.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old, message_text
-from channels.whatsapp.settings import load_whatsapp_settings
-from channels.whatsapp.signature import sign, signature_is_valid
+from rasa_runtime.whatsapp import outbound
+from rasa_runtime.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old, message_text
+from rasa_runtime.whatsapp.settings import load_whatsapp_settings
+from rasa_runtime.whatsapp.signature import sign, signature_is_valid
 from tests.fake_graph import shape_problems
 from tests.whatsapp import notifications as n
 

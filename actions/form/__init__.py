@@ -1,0 +1,1 @@
+"""The payment form: ``validator.ValidatePaymentForm`` and the collaborators it hands each answer to."""

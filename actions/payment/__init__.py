@@ -1,0 +1,1 @@
+"""The payment's custom actions apart from the form: ask, conclude, cancel, status, fresh OTP, outcome notice."""

@@ -1,0 +1,58 @@
+"""Answers to questions asked at any time, also in the middle of a payment.
+
+Most are fixed texts (domain.yml, utter_about_*); the balance needs the
+booking, so it is an action. The rules in data/rules.yml run the payment form
+again afterwards, which asks its current question once more.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from parsing import find_booking_reference_key
+from actions.presentation import format_money, mask_customer_name
+from actions.runtime import ServiceFailure, apologise, call_payments
+
+
+def _reference_asked_about(tracker: Tracker) -> Optional[Text]:
+    """The booking named in the question itself, else the one the payment is for."""
+    named = find_booking_reference_key(str((tracker.latest_message or {}).get("text") or ""))
+    return named or tracker.get_slot("booking_reference")
+
+
+class ActionAnswerBalance(Action):
+    """Says what is still due on the customer's booking ("what's my balance?")."""
+
+    def name(self) -> Text:
+        return "action_answer_balance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        reference = _reference_asked_about(tracker)
+        if not reference:
+            dispatcher.utter_message(response="utter_balance_needs_booking")
+            return []
+        key = find_booking_reference_key(reference)
+        try:
+            booking = await call_payments("find_booking", key) if key else None
+        except ServiceFailure as failure:
+            apologise(dispatcher, failure)
+            return []
+        if booking is None:
+            dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
+            return []
+        dispatcher.utter_message(
+            response="utter_booking_summary",
+            booking_reference=booking.reference,
+            customer_name=mask_customer_name(booking.customer_name),
+            tour_name=booking.tour_name,
+            total=format_money(booking.total, booking.currency),
+            amount_paid=format_money(booking.amount_paid, booking.currency),
+            balance_due=format_money(booking.balance_due, booking.currency),
+        )
+        return []

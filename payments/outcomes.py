@@ -1,0 +1,121 @@
+"""The vocabulary of the payment service: outcomes, results and the policy it follows.
+
+Kept apart from :mod:`payments.service` so the rules there stay short; the
+service module re-exports everything here, so callers import from one place.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Optional, Tuple
+
+from payments.limits.policy import RequestLimit, booking_lookup_limit, otp_request_limits
+from payments.settings import Settings
+from payments.snapshots import BookingSnapshot, TransactionSnapshot
+
+WRONG_OTP_CODE = "055"
+# Answers that sound final but do not prove the wallet was left alone: a
+# "duplicate" may mean the first /request went through, and "not found" for a
+# reference O'mari accepted at /auth is O'mari's confusion, not a refusal.
+INCONCLUSIVE_CODES = {"026", "025"}
+# O'mari codes we can explain to a customer; anything else is "declined".
+DECLINE_REASONS = {
+    "014": "not_registered",
+    "051": "insufficient_funds",
+    "055": "wrong_otp",
+    "075": "otp_attempts_exceeded",
+}
+MAX_OTP_ATTEMPTS = 3
+OTP_LIFETIME = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """The tunable rules: OTP lifetime and the abuse limits (none unless given: tests choose theirs)."""
+
+    otp_lifetime: timedelta = OTP_LIFETIME
+    request_limits: Tuple[RequestLimit, ...] = field(default_factory=tuple)
+    # Wrong OTPs on one wallet number per rolling day, over all its payments.
+    wrong_otps_per_wallet_per_day: Optional[int] = None
+    # Unknown booking references per chat before lookups stop for a while.
+    booking_lookup_limit: Optional[RequestLimit] = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PaymentPolicy":
+        return cls(
+            timedelta(seconds=settings.otp_lifetime_seconds),
+            otp_request_limits(settings),
+            settings.wrong_otps_per_wallet_per_day,
+            booking_lookup_limit(settings),
+        )
+
+
+class StartOutcome(str, enum.Enum):
+    OTP_SENT = "otp_sent"
+    NOT_REGISTERED = "not_registered"  # O'mari does not know this number
+    DECLINED = "declined"
+    UNAVAILABLE = "unavailable"  # O'mari did not answer clearly; nothing was charged
+    BOOKING_CLOSED = "booking_closed"
+    AMOUNT_REJECTED = "amount_rejected"
+    LIMIT_REACHED = "limit_reached"  # too many OTP requests (chat, wallet, booking or merchant); O'mari not called
+    # Other open payments on the booking already take (part of) the balance.
+    BALANCE_IN_PROGRESS = "balance_in_progress"
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    outcome: StartOutcome
+    transaction: Optional[TransactionSnapshot] = None
+    # Set with LIMIT_REACHED: the limit that refused the request, and when it admits again.
+    limit: Optional[RequestLimit] = None
+    retry_after: Optional[timedelta] = None
+    # Set with BALANCE_IN_PROGRESS: what open payments take, and what is left for this one.
+    in_progress: Optional[Decimal] = None
+    available: Optional[Decimal] = None
+    currency: Optional[str] = None
+
+
+class SubmitOutcome(str, enum.Enum):
+    SUCCESS = "success"
+    WRONG_OTP = "wrong_otp"  # may try again on the same transaction
+    OTP_ATTEMPTS_EXCEEDED = "otp_attempts_exceeded"
+    OTP_EXPIRED = "otp_expired"
+    DECLINED = "declined"
+    PENDING = "pending"  # the debit may have happened; reconciliation will settle it
+    IN_PROGRESS = "in_progress"  # another message is already submitting this OTP
+    CLOSED = "closed"  # cancelled or failed earlier; needs a fresh payment
+    # The wallet had too many wrong OTPs today, over all its payments; O'mari not called.
+    WALLET_OTP_LIMIT = "wallet_otp_limit"
+    # reconcile_all only: settling this payment raised; logged and left for the next run.
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    outcome: SubmitOutcome
+    transaction: Optional[TransactionSnapshot] = None
+    otp_attempts_left: int = 0
+    # Set with WALLET_OTP_LIMIT: when the wallet may try again.
+    retry_after: Optional[timedelta] = None
+
+
+class LookupOutcome(str, enum.Enum):
+    FOUND = "found"
+    UNKNOWN = "unknown"
+    # Too many unknown references from this chat lately: not looked up at all.
+    LOCKED_OUT = "locked_out"
+
+
+@dataclass(frozen=True)
+class BookingLookup:
+    outcome: LookupOutcome
+    booking: Optional[BookingSnapshot] = None
+    retry_after: Optional[timedelta] = None
+
+
+class CancelOutcome(str, enum.Enum):
+    CANCELLED = "cancelled"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
+    TOO_LATE = "too_late"  # already submitted: the money may have moved

@@ -1,0 +1,111 @@
+"""Settling a payment from what O'mari said: credit it once, hold it, fail it, or leave it pending.
+
+Shared by the conversation (after ``/request``) and by reconciliation: both
+pass O'mari's ``/query`` answer (and ``/request``'s, when there was one) to
+:meth:`Settlement.settle`. Every state change is a conditional update, so when
+several callers settle one payment at once, one changes it and the others
+report the state it ended in.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from payments.store.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
+from payments.omari import DebitResult, Outcome, QueryResult
+from payments.outcomes import INCONCLUSIVE_CODES, PaymentResult, SubmitOutcome
+from payments.snapshots import TransactionSnapshot
+from payments.store.repository import BookingStore
+
+logger = logging.getLogger("payments.service")  # one logger for the money rules, wherever they live
+
+# What a customer is told from a transaction's state when this call did not settle it.
+_OUTCOME_OF_STATUS = {
+    TransactionStatus.SUCCESS.value: SubmitOutcome.SUCCESS,
+    TransactionStatus.PENDING.value: SubmitOutcome.IN_PROGRESS,
+    TransactionStatus.HELD.value: SubmitOutcome.PENDING,
+}
+
+
+def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
+    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
+
+
+class Settlement:
+    """Moves one payment to the state O'mari's answers justify."""
+
+    def __init__(self, store: BookingStore) -> None:
+        self._store = store
+
+    def settle(
+        self, transaction: TransactionSnapshot, debit: Optional[DebitResult], query: QueryResult
+    ) -> PaymentResult:
+        """Credit on a confirmed Success with our amount and currency; hold a mismatch;
+        fail only on a clear refusal; otherwise leave it pending for reconciliation.
+
+        ``transaction`` is the caller's snapshot, which may be older than this
+        call: only its reference, amount and currency are read, and those never
+        change once the row is written. Every state change is a conditional
+        update on the row as it is now.
+        """
+        transaction_reference = transaction.reference
+        if query.outcome is Outcome.SUCCESS:
+            if query.amount != transaction.amount or query.currency != transaction.currency:
+                held = self._store.move_transaction(
+                    transaction_reference,
+                    from_statuses=list(OPEN_TRANSACTION_STATUSES),
+                    to_status=TransactionStatus.HELD.value,
+                    payment_reference=query.payment_reference,
+                    response_code=query.response_code,
+                    response_message="held for review: O'mari reports "
+                    f"{query.currency} {query.amount}, we asked for {transaction.currency} {transaction.amount}",
+                )
+                if held:
+                    logger.error(
+                        "HELD FOR REVIEW %s: O'mari reports %s %s, we asked for %s %s "
+                        "(see `python -m payments.ops transactions --status held`)",
+                        transaction_reference, query.currency, query.amount,
+                        transaction.currency, transaction.amount,
+                    )
+                return self.result_for_status(transaction_reference)
+            self._store.credit_booking(
+                transaction_reference,
+                payment_reference=query.payment_reference
+                or (debit.payment_reference if debit else None),
+                debit_reference=query.debit_reference or (debit.debit_reference if debit else None),
+                response_code=query.response_code,
+                response_message=query.message,
+            )
+            # Whether this call or a racing one credited it, it is now a success.
+            return self.result_for_status(transaction_reference)
+
+        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
+            debit is not None and _is_refusal(debit.outcome, debit.response_code)
+        )
+        if clearly_declined:
+            code = debit.response_code if debit and debit.response_code else query.response_code
+            message = debit.message if debit else query.message
+            if self.fail(
+                transaction_reference, TransactionStatus.PENDING, response_code=code, response_message=message[:255]
+            ):
+                return self.result(SubmitOutcome.DECLINED, transaction_reference)
+            return self.result_for_status(transaction_reference)
+        logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
+        return self.result(SubmitOutcome.PENDING, transaction_reference)
+
+    def result_for_status(self, transaction_reference: str) -> PaymentResult:
+        """What the transaction's current state means for the customer, with that same snapshot."""
+        transaction = self._store.get_transaction(transaction_reference)
+        status = transaction.status if transaction else ""
+        return PaymentResult(_OUTCOME_OF_STATUS.get(status, SubmitOutcome.CLOSED), transaction)
+
+    def result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
+        return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)
+
+    def fail(self, transaction_reference: str, from_status: TransactionStatus, **fields: object) -> bool:
+        return self._store.move_transaction(
+            transaction_reference,
+            from_statuses=[from_status.value],
+            to_status=TransactionStatus.FAILED.value,
+            **fields,
+        )

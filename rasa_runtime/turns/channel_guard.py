@@ -1,0 +1,108 @@
+"""Every message into Rasa passes one gate: whose conversation it is, and whether it is readable.
+
+Rasa 3.6 hands each channel's messages to one shared handler
+(``rasa.core.channels.channel.register``) with the sender id and the input
+channel the channel reported. For the REST channel both come from the request
+body, so a stranger could write into a WhatsApp customer's conversation by
+sending that customer's number, and claim ``"input_channel": "whatsapp"``.
+Here each channel gets its own handler, which
+
+- puts the sender id in the namespace of the channel that really received the
+  message (common/sender_ids.py): ``whatsapp:263772000001`` only from the
+  signed WhatsApp webhook, ``rest:263772000001`` from REST;
+- sets the message's input channel to that channel's name, whatever the body said;
+- on a channel that cannot push (REST), first gives the outcomes the
+  reconciler told the conversation since the customer last wrote
+  (rasa_runtime/turns/kept_notices.py);
+- answers a message longer than ``MAX_MESSAGE_CHARS`` (default 1000) at once
+  with ``utter_message_too_long`` and never hands it to NLU: a 300 kB message
+  kept Rasa's CPU busy for 17 s, stalling every customer.
+
+Applied by rasa_runtime.server before Rasa starts; it refuses to start Rasa
+when the gate cannot be installed, because the fallback would be a server
+without identity.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Awaitable, Callable, List, Mapping, Optional
+
+from common.sender_ids import scoped_sender_id
+from rasa_runtime.turns.kept_notices import give_kept_notices
+from rasa_runtime.patching import is_patched, mark
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_MESSAGE_CHARS = 1000
+TOO_LONG_RESPONSE = "utter_message_too_long"
+# Used only if the loaded domain lacks the response (an older model).
+TOO_LONG_FALLBACK = "Sorry, that message is too long for me. Please send a shorter one."
+
+
+class ChannelGuardUnavailable(RuntimeError):
+    """Rasa's channel registration is not what this gate was written for."""
+
+
+def max_message_chars(environ: Optional[Mapping[str, str]] = None) -> int:
+    """``MAX_MESSAGE_CHARS``: the longest message handed to NLU (WhatsApp itself allows 4096)."""
+    raw = (os.environ if environ is None else environ).get("MAX_MESSAGE_CHARS", "").strip()
+    if not raw:
+        return DEFAULT_MAX_MESSAGE_CHARS
+    if not raw.isdigit() or int(raw) < 100:
+        raise ValueError(f"MAX_MESSAGE_CHARS must be a whole number of at least 100, got {raw!r}")
+    return int(raw)
+
+
+def too_long_text(agent: Any, limit: int) -> str:
+    """The domain's ``utter_message_too_long`` text, with the limit filled in."""
+    domain = getattr(agent, "domain", None)
+    variants = (getattr(domain, "responses", None) or {}).get(TOO_LONG_RESPONSE) or [{}]
+    text = variants[0].get("text") or TOO_LONG_FALLBACK
+    return text.replace("{max_characters}", f"{limit:,}")
+
+
+Handler = Callable[[Any], Awaitable[None]]
+
+
+def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, can_push: bool = True) -> Handler:
+    """``handler`` for one channel's messages: scoped identity, bounded text, kept notices first."""
+
+    async def handle(message: Any) -> None:
+        message.sender_id = scoped_sender_id(channel_name, str(message.sender_id))
+        message.input_channel = channel_name
+        if not can_push:
+            await give_kept_notices(app.ctx.agent, message)
+        if message.text and len(message.text) > limit:
+            logger.info("refused a %d-character message on %s (limit %d)", len(message.text), channel_name, limit)
+            await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
+            return
+        await handler(message)
+
+    return handle
+
+
+def install_channel_guard(limit: Optional[int] = None) -> None:
+    """Replace Rasa's channel registration with one that guards every channel; raises if it cannot."""
+    from rasa.core.channels import channel as rasa_channel
+
+    if is_patched(rasa_channel.register):
+        return
+    bound = max_message_chars() if limit is None else limit
+    original = rasa_channel.register
+    if original.__code__.co_varnames[:3] != ("input_channels", "app", "route"):
+        raise ChannelGuardUnavailable("rasa.core.channels.channel.register changed; not starting without identity")
+    from urllib.parse import urljoin
+
+    def register(input_channels: List[Any], app: Any, route: Optional[str]) -> None:
+        async def handler(message: Any) -> None:  # Rasa's own handler
+            await app.ctx.agent.handle_message(message)
+
+        for input_channel in input_channels:
+            prefix = urljoin(route, input_channel.url_prefix()) if route else None
+            can_push = input_channel.get_output_channel() is not None
+            guarded = guarded_handler(input_channel.name(), handler, app, bound, can_push)
+            app.blueprint(input_channel.blueprint(guarded), url_prefix=prefix)
+        app.ctx.input_channels = input_channels
+
+    rasa_channel.register = mark(register)  # type: ignore[assignment]

@@ -1,0 +1,170 @@
+"""One sender cannot monopolise the assistant: beyond a rate, a short "please slow down" and nothing else.
+
+A turn costs Rasa 30-80 ms of CPU (NLU, the policies, the action server's
+call); a script posting as fast as its replies come keeps a core busy and
+every other customer's turn waits behind it. So before a message reaches
+Rasa's agent (NLU, the conversation's lock, the tracker, the action server),
+the sender's messages in the last minute are counted, and one beyond
+``SENDER_MESSAGES_PER_MINUTE`` (default 20; ``0`` turns the limit off, for
+benchmarks) is answered ``utter_slow_down`` and dropped: not parsed, not
+saved, nothing changed. Only messages let through count, so a sender who
+keeps flooding still gets 20 a minute handled, a rolling minute.
+
+Where the count lives: with ``LOCK_STORE_TYPE=redis`` (several Rasa
+instances behind a balancer) in the lock store's Redis, so the limit holds
+whichever instance a message reaches; the check and the count are one Lua
+script, atomic across instances. Otherwise in this process, which is the
+only Rasa instance there is (the in-memory lock store already assumes
+that). When Redis cannot be reached the message is let through (logged once
+per outage): a lost count must not lose a customer's turn.
+
+The sender id counted is the scoped one (``rest:…``, ``whatsapp:…``, set by
+rasa_runtime/turns/channel_guard.py before the agent sees the message).
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import time
+from typing import Any, Deque, Dict, Mapping, Optional, Protocol
+
+from rasa_runtime.patching import is_patched, mark
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SENDER_MESSAGES_PER_MINUTE = 20
+WINDOW_SECONDS = 60.0
+SLOW_DOWN_RESPONSE = "utter_slow_down"
+# Used only if the loaded domain lacks the response (an older model).
+SLOW_DOWN_FALLBACK = "You're sending messages faster than I can answer. Please slow down and try again in a minute."
+REDIS_KEY_PREFIX = "kali:sender-rate:"
+# Senders remembered in process before the idle ones are forgotten.
+MAX_TRACKED_SENDERS = 10_000
+
+# KEYS[1]: the sender's sorted set of message times; ARGV: now, window, limit, a unique member.
+_ADMIT_SCRIPT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], math.ceil(ARGV[2]))
+return 1
+"""
+
+
+class SenderRateLimitUnavailable(RuntimeError):
+    """Rasa's agent no longer has the handle_message this module wraps."""
+
+
+def sender_messages_per_minute(environ: Optional[Mapping[str, str]] = None) -> int:
+    """``SENDER_MESSAGES_PER_MINUTE``: messages one sender may have handled per rolling minute (0: no limit)."""
+    raw = (os.environ if environ is None else environ).get("SENDER_MESSAGES_PER_MINUTE", "").strip()
+    if not raw:
+        return DEFAULT_SENDER_MESSAGES_PER_MINUTE
+    if not raw.isdigit():
+        raise ValueError(f"SENDER_MESSAGES_PER_MINUTE must be a whole number (0 for no limit), got {raw!r}")
+    return int(raw)
+
+
+class MessageCounter(Protocol):
+    async def admit(self, sender_id: str) -> bool:
+        """True if this sender's message may be handled now (and it is counted)."""
+
+
+class InProcessCounter:
+    """Each sender's recent message times, in this process: for a single Rasa instance."""
+
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._times: Dict[str, Deque[float]] = {}
+
+    async def admit(self, sender_id: str) -> bool:
+        now = time.monotonic()
+        times = self._times.get(sender_id)
+        if times is None:
+            if len(self._times) >= MAX_TRACKED_SENDERS:
+                self._forget_idle(now)
+            times = self._times[sender_id] = collections.deque()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return False
+        times.append(now)
+        return True
+
+    def _forget_idle(self, now: float) -> None:
+        for sender_id in [s for s, times in self._times.items() if not times or times[-1] <= now - self.window]:
+            del self._times[sender_id]
+
+
+class RedisCounter:
+    """Each sender's recent message times in Redis, shared by every Rasa instance."""
+
+    def __init__(self, client: Any, limit: int, window: float = WINDOW_SECONDS) -> None:
+        self.limit, self.window = limit, window
+        self._admit = client.register_script(_ADMIT_SCRIPT)
+        self._unreachable = False
+
+    async def admit(self, sender_id: str) -> bool:
+        now = time.time()
+        try:
+            admitted = await self._admit(keys=[REDIS_KEY_PREFIX + sender_id],
+                                         args=[now, self.window, self.limit, f"{now:.6f}:{id(self)}:{time.perf_counter_ns()}"])
+        except Exception as error:  # noqa: BLE001 - any Redis failure: let the customer through
+            if not self._unreachable:
+                logger.warning("sender rate limit not counted, Redis unreachable (%s); letting messages through",
+                               type(error).__name__)
+            self._unreachable = True
+            return True
+        if self._unreachable:
+            logger.warning("sender rate limit counted in Redis again")
+            self._unreachable = False
+        return bool(admitted)
+
+
+def counter_from_environment(limit: int, environ: Optional[Mapping[str, str]] = None) -> MessageCounter:
+    """Redis (the lock store's) when Rasa's lock store is Redis, else in process."""
+    env = os.environ if environ is None else environ
+    if env.get("LOCK_STORE_TYPE", "in_memory").strip() != "redis":
+        return InProcessCounter(limit)
+    import redis.asyncio
+
+    client = redis.asyncio.Redis(host=env.get("LOCK_STORE_HOST", "127.0.0.1"),
+                                 port=int(env.get("LOCK_STORE_PORT", "6379")),
+                                 db=int(env.get("LOCK_STORE_DB", "1")),
+                                 password=env.get("LOCK_STORE_PASSWORD") or None,
+                                 socket_timeout=1.0, socket_connect_timeout=1.0)
+    return RedisCounter(client, limit)
+
+
+PATCH_NAME = "sender_rate_limit"
+
+
+def slow_down_text(agent: Any) -> str:
+    """The domain's ``utter_slow_down`` text."""
+    responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
+    return ((responses.get(SLOW_DOWN_RESPONSE) or [{}])[0].get("text")) or SLOW_DOWN_FALLBACK
+
+
+def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[MessageCounter] = None) -> None:
+    """Answer a sender beyond the rate before Rasa's agent handles the message; raises if it cannot wrap it."""
+    from rasa.core.agent import Agent
+
+    original = Agent.__dict__.get("handle_message")
+    if original is None:
+        raise SenderRateLimitUnavailable("rasa's Agent.handle_message changed; not starting without the rate limit")
+    if is_patched(original, PATCH_NAME):
+        return
+    per_minute = sender_messages_per_minute() if limit is None else limit
+    if per_minute == 0:
+        return
+    messages = counter or counter_from_environment(per_minute)
+
+    async def handle_message(self: Any, message: Any) -> Any:
+        if await messages.admit(str(message.sender_id)):
+            return await original(self, message)
+        logger.info("sender over %d messages a minute: answered slow down", per_minute)
+        await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
+        return None
+
+    Agent.handle_message = mark(handle_message, PATCH_NAME)  # type: ignore[assignment]
