@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench clean
+.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -59,6 +59,12 @@ serve: train
 
 validate: install
 	$(RASA) data validate --fail-on-warnings
+
+# The linter, the type checker and the layering contract (docs/architecture.md).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test-unit: install
 	$(PY) -m pytest tests/unit tests/db tests/omari tests/actions tests/whatsapp -q
