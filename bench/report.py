@@ -95,7 +95,8 @@ def render(results: Dict[str, Any]) -> str:
         if not run or "latency_ms" not in run:
             continue
         latency = run["latency_ms"]
-        once = "yes" if run["credit_problems"] == 0 else f"NO ({run['credit_problems']})"
+        problems = run.get("credit_problems")
+        once = "-" if problems is None else "yes" if problems == 0 else f"NO ({problems})"
         lines.append(f"  {label:<18} {_fmt(run['turns_per_second']):>8} {_fmt(latency['p50']):>8} "
                      f"{_fmt(latency['p95']):>8} {_fmt(latency['p99']):>8} {run['errors']:>7}  {once}")
     starter, saturated = results.get("starter_bot_50") or {}, results.get("concurrent_50") or {}
