@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from parsing import find_booking_reference_key
+from payments.service import PaymentService
 from actions.presentation import format_money, mask_customer_name
 from actions.runtime import ServiceFailure, apologise, call_payments
 
@@ -39,7 +40,7 @@ class ActionAnswerBalance(Action):
             return []
         key = find_booking_reference_key(reference)
         try:
-            booking = await call_payments("find_booking", key) if key else None
+            booking = await call_payments(PaymentService.find_booking, key) if key else None
         except ServiceFailure as failure:
             apologise(dispatcher, failure)
             return []

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.form.turn import ANSWER_INTENTS, PAYMENT_INPUTS, latest_intent, latest_text
 from parsing import amount_mentioned
-from payments.service import CancelOutcome
+from payments.service import CancelOutcome, PaymentService
 from actions.runtime import ServiceFailure, call_payments
 
 
@@ -86,7 +86,7 @@ class AnswerCorrections:
     ) -> Dict[Text, Any]:
         """Cancel the payment started with the old answers (or a code not received), so a new one can start."""
         try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
+            outcome = await call_payments(PaymentService.cancel_payment, transaction_reference)
         except ServiceFailure:
             return self._halt_on_service_failure(dispatcher)
         if outcome is CancelOutcome.TOO_LATE:

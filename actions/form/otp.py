@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.form.turn import gave_another_answer
 from parsing import InvalidInput, is_cancel_request, parse_otp
-from payments.service import CancelOutcome, SubmitOutcome
+from payments.service import CancelOutcome, PaymentService, SubmitOutcome
 from actions.runtime import ServiceFailure, StoreUnavailable, call_payments, settings
 
 
@@ -43,7 +43,7 @@ class OtpQuestion:
         if not transaction_reference:
             return {"otp": None, "payment_halt": "payment_closed"}
         try:
-            result = await call_payments("submit_otp", transaction_reference, otp)
+            result = await call_payments(PaymentService.submit_otp, transaction_reference, otp)
         except StoreUnavailable:
             # The database decides whether it went through: the code sent again finds out.
             dispatcher.utter_message(response="utter_store_unavailable")
@@ -72,7 +72,7 @@ class OtpQuestion:
         self, transaction_reference: Any, dispatcher: CollectingDispatcher
     ) -> Dict[Text, Any]:
         try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
+            outcome = await call_payments(PaymentService.cancel_payment, transaction_reference)
         except ServiceFailure:
             return {"otp": None, **self._halt_on_service_failure(dispatcher)}
         response = "utter_cancel_too_late" if outcome is CancelOutcome.TOO_LATE else "utter_payment_cancelled"

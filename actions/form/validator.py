@@ -49,7 +49,7 @@ from actions.form.turn import (
 )
 from payments.limits.policy import describe_wait
 from actions.identity import verified_phone_number
-from payments.service import LookupOutcome, PaymentStart, StartOutcome
+from payments.service import LookupOutcome, PaymentService, PaymentStart, StartOutcome
 from actions.presentation import format_money, mask_customer_name, mask_phone_for_customer
 from actions.runtime import ServiceFailure, StoreUnavailable, call_payments, settings
 from payments.snapshots import BookingSnapshot
@@ -93,7 +93,7 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         except InvalidInput:
             return self._reject("booking_reference", dispatcher, tracker, "utter_invalid_booking_reference")
         try:
-            lookup = await call_payments("look_up_booking", tracker.sender_id, lookup_key)
+            lookup = await call_payments(PaymentService.look_up_booking, tracker.sender_id, lookup_key)
         except ServiceFailure as failure:
             return self._halt_on_service_failure(dispatcher, failure, "booking_reference")
         if lookup.outcome is LookupOutcome.LOCKED_OUT:
@@ -201,7 +201,7 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
     ) -> Dict[Text, Any]:
         try:
             start = await call_payments(
-                "start_payment",
+                PaymentService.start_payment,
                 sender_id=tracker.sender_id,
                 booking_lookup_key=booking_reference_key(tracker.get_slot("booking_reference")),
                 amount=Decimal(tracker.get_slot("amount")),
@@ -280,7 +280,7 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
         reference = tracker.get_slot("booking_reference")
         if not reference:
             return None
-        return await call_payments("find_booking", booking_reference_key(reference))
+        return await call_payments(PaymentService.find_booking, booking_reference_key(reference))
 
     def _reject(
         self,

@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.identity import verified_phone_number
 from parsing import CHANNEL_NAMES, booking_reference_key
-from payments.service import DECLINE_REASONS, CancelOutcome
+from payments.service import DECLINE_REASONS, CancelOutcome, PaymentService
 from actions.presentation import describe_booking_status, format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
@@ -94,7 +94,7 @@ class ActionAskAmount(Action):
         reference = tracker.get_slot("booking_reference")
         if reference:
             try:
-                booking = await call_payments("find_booking", booking_reference_key(reference))
+                booking = await call_payments(PaymentService.find_booking, booking_reference_key(reference))
             except ServiceFailure:
                 booking = None
         if booking is None:
@@ -163,7 +163,7 @@ class ActionConcludePayment(Action):
         outcome: Text, transaction_reference: Optional[Text], dispatcher: CollectingDispatcher
     ) -> None:
         try:
-            receipt = await call_payments("receipt", transaction_reference)
+            receipt = await call_payments(PaymentService.receipt, transaction_reference)
         except ServiceFailure:
             receipt = None
         if receipt is None:
@@ -207,7 +207,7 @@ class ActionCancelPayment(Action):
         in_form = (tracker.active_loop or {}).get("name") == "payment_form"
         transaction_reference = tracker.get_slot("transaction_reference")
         try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
+            outcome = await call_payments(PaymentService.cancel_payment, transaction_reference)
         except ServiceFailure as failure:
             apologise(dispatcher, failure)
             return clear_payment_slots()
