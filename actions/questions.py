@@ -15,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from parsing import find_booking_reference_key
 from payments.service import PaymentService
-from actions.presentation import format_money, mask_customer_name
+from actions.presentation import tell_booking_summary
 from actions.runtime import ServiceFailure, apologise, call_payments
 
 
@@ -47,13 +47,5 @@ class ActionAnswerBalance(Action):
         if booking is None:
             dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
             return []
-        dispatcher.utter_message(
-            response="utter_booking_summary",
-            booking_reference=booking.reference,
-            customer_name=mask_customer_name(booking.customer_name),
-            tour_name=booking.tour_name,
-            total=format_money(booking.total, booking.currency),
-            amount_paid=format_money(booking.amount_paid, booking.currency),
-            balance_due=format_money(booking.balance_due, booking.currency),
-        )
+        tell_booking_summary(dispatcher, booking)
         return []
