@@ -9,11 +9,11 @@ report the state it ended in.
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Optional, Union
 
 from payments.store.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
 from payments.omari import DebitResult, Outcome, QueryResult
-from payments.outcomes import INCONCLUSIVE_CODES, PaymentResult, SubmitOutcome
+from payments.outcomes import INCONCLUSIVE_REASONS, PaymentResult, SubmitOutcome
 from payments.snapshots import TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -27,8 +27,9 @@ _OUTCOME_OF_STATUS = {
 }
 
 
-def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
-    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
+def _is_refusal(answer: Optional[Union[DebitResult, QueryResult]]) -> bool:
+    """O'mari clearly said no, with a reason that proves the money did not move."""
+    return answer is not None and answer.decline_reason is not None and answer.decline_reason not in INCONCLUSIVE_REASONS
 
 
 class Settlement:
@@ -79,9 +80,7 @@ class Settlement:
             # Whether this call or a racing one credited it, it is now a success.
             return self.result_for_status(transaction_reference)
 
-        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
-            debit is not None and _is_refusal(debit.outcome, debit.response_code)
-        )
+        clearly_declined = _is_refusal(query) or _is_refusal(debit)
         if clearly_declined:
             code = debit.response_code if debit and debit.response_code else query.response_code
             message = debit.message if debit else query.message

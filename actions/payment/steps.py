@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.identity import verified_phone_number
 from parsing import CHANNEL_NAMES, booking_reference_key
-from payments.service import DECLINE_REASONS, CancelOutcome
+from payments.service import CancelOutcome, DeclineReason
 from actions.presentation import describe_booking_status, format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
@@ -175,11 +175,10 @@ class ActionConcludePayment(Action):
             return
         transaction, booking = receipt
         if outcome == "declined":
-            reason = DECLINE_REASONS.get(transaction.response_code or "", "declined")
             # Declined after /request went out: the wording never claims nothing moved.
             dispatcher.utter_message(
                 response="utter_payment_declined_insufficient_funds"
-                if reason == "insufficient_funds"
+                if transaction.decline_reason is DeclineReason.INSUFFICIENT_FUNDS
                 else "utter_payment_declined_after_request",
                 support_contact=settings().support_contact,
             )
