@@ -108,6 +108,26 @@ class BookingLookup:
     retry_after: Optional[timedelta] = None
 
 
+class HeldDecision(str, enum.Enum):
+    """A person's decision on a payment held for review (`ops resolve-held`)."""
+
+    CREDIT = "credit"  # O'mari confirmed our amount: credit the booking with it
+    FAIL = "fail"  # not ours to credit (refunded at O'mari)
+
+
+class ResolveOutcome(str, enum.Enum):
+    RESOLVED = "resolved"
+    NOT_HELD = "not_held"  # no such transaction, or it is not held for review
+    SETTLED_MEANWHILE = "settled_meanwhile"  # someone else resolved it between the read and the update
+
+
+@dataclass(frozen=True)
+class HeldResolution:
+    outcome: ResolveOutcome
+    # With RESOLVED: the transaction as the decision left it.
+    transaction: Optional[TransactionSnapshot] = None
+
+
 class CancelOutcome(str, enum.Enum):
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"

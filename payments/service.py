@@ -32,10 +32,13 @@ from payments.outcomes import (  # noqa: F401 - re-exported: callers import them
     BookingLookup,
     CancelOutcome,
     DeclineReason,
+    HeldDecision,
+    HeldResolution,
     LookupOutcome,
     PaymentPolicy,
     PaymentResult,
     PaymentStart,
+    ResolveOutcome,
     StartOutcome,
     SubmitOutcome,
 )
@@ -76,6 +79,7 @@ class PaymentService:
         self._result = settlement.result
         self._result_for_unclaimable = settlement.result_for_status
         self._fail = settlement.fail
+        self._resolve_held = settlement.resolve_held
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         return self._store.find_booking(lookup_key)
@@ -264,6 +268,10 @@ class PaymentService:
             return CancelOutcome.NOTHING_TO_CANCEL
         self._void_if_not_debited(transaction_reference)
         return CancelOutcome.CANCELLED
+
+    def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str = "") -> HeldResolution:
+        """A person's decision on a payment held for review (payments/settlement.py): credited or failed once."""
+        return self._resolve_held(transaction_reference, decision, note)
 
     # -- internals -----------------------------------------------------------
 

@@ -13,7 +13,14 @@ from typing import Optional, Union
 
 from payments.store.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
 from payments.omari import DebitResult, Outcome, QueryResult
-from payments.outcomes import INCONCLUSIVE_REASONS, PaymentResult, SubmitOutcome
+from payments.outcomes import (
+    INCONCLUSIVE_REASONS,
+    HeldDecision,
+    HeldResolution,
+    PaymentResult,
+    ResolveOutcome,
+    SubmitOutcome,
+)
 from payments.snapshots import TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -91,6 +98,34 @@ class Settlement:
             return self.result_for_status(transaction_reference)
         logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
         return self.result(SubmitOutcome.PENDING, transaction_reference)
+
+    def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str) -> HeldResolution:
+        """A person's decision on a held payment: credit our amount, or fail it, exactly once.
+
+        The only way out of ``held``: reconciliation leaves such payments alone.
+        Both moves are conditional on the row still being held, so two people
+        (or a person and a retry) resolving it at once change it once.
+        """
+        transaction = self._store.get_transaction(transaction_reference)
+        if transaction is None or transaction.status != TransactionStatus.HELD.value:
+            return HeldResolution(ResolveOutcome.NOT_HELD)
+        response_message = f"resolved by hand: {note}"[:255]
+        if decision is HeldDecision.CREDIT:
+            # Our amount, never O'mari's differing one: that difference is why it was held.
+            done = self._store.credit_booking(
+                transaction_reference,
+                payment_reference=transaction.payment_reference,
+                debit_reference=transaction.debit_reference,
+                response_code=transaction.response_code,
+                response_message=response_message,
+                from_statuses=[TransactionStatus.HELD.value],
+            )
+        else:
+            done = self.fail(transaction_reference, TransactionStatus.HELD, response_message=response_message)
+        if not done:
+            return HeldResolution(ResolveOutcome.SETTLED_MEANWHILE)
+        logger.info("held payment %s resolved by hand: %s", transaction_reference, decision.value)
+        return HeldResolution(ResolveOutcome.RESOLVED, self._store.get_transaction(transaction_reference))
 
     def result_for_status(self, transaction_reference: str) -> PaymentResult:
         """What the transaction's current state means for the customer, with that same snapshot."""
