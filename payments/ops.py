@@ -32,9 +32,9 @@ from payments.store.migrations import SchemaNotCurrent, require_current_schema, 
 from payments.store.models import NotificationState, TransactionStatus
 from payments.notifications.outbox import NotificationOutbox, NotificationSnapshot
 from payments.notifications.notifier import OutcomeNotifier
-from payments.omari import OmariClient
 from parsing import InvalidInput, booking_reference_key
-from payments.service import HeldDecision, PaymentPolicy, PaymentService, ResolveOutcome, SubmitOutcome
+from payments.assembly import payment_service
+from payments.service import HeldDecision, PaymentService, ResolveOutcome, SubmitOutcome
 from payments.store.retention import purge_conversations
 from payments.settings import load_settings
 from payments.snapshots import TransactionSnapshot
@@ -135,8 +135,7 @@ def _find_booking(store: BookingStore, reference: str):
 
 
 def _service(store: BookingStore) -> PaymentService:
-    settings = load_settings()
-    return PaymentService(store, OmariClient.from_settings(settings), PaymentPolicy.from_settings(settings))
+    return payment_service(store, load_settings())
 
 
 def cmd_reconcile(store: BookingStore, args: argparse.Namespace) -> int:
