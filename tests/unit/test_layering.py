@@ -5,12 +5,15 @@
 - The ops CLI calls none of the booking store's money-moving methods: it
   changes money through the payment service (reconcile, resolve-held).
 
-The rest of the contract is in ``.importlinter`` (``make lint``).
+The rest of the contract is in ``.importlinter``; ``make lint`` runs it, and
+so does the first test here, so the unit suite (and CI) fails on a broken layer.
 """
 from __future__ import annotations
 
 import ast
 import inspect
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator, List
 
@@ -98,6 +101,12 @@ def project_sources() -> Iterator[Path]:
         for path in sorted((ROOT / package).rglob("*.py")):
             if CLIENT_PACKAGE not in path.parents:
                 yield path
+
+
+def test_the_import_contract_holds() -> None:
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    run = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
 
 
 def test_only_the_omari_client_knows_omari_codes_and_wire_format() -> None:
