@@ -95,11 +95,11 @@ class OmariClient:
         """POST /request: debit the wallet with the customer's OTP; msisdn must be the /auth one."""
         body = json_object({"msisdn": msisdn, "reference": reference, "otp": otp})
         verdict = self._call("POST", "/request", body, msisdn)
-        succeeded = verdict.outcome is Outcome.SUCCESS and verdict.body is not None
+        paid = verdict.body if verdict.outcome is Outcome.SUCCESS else None
         return DebitResult(
             verdict.outcome,
-            text(verdict.body, "paymentReference") if succeeded else None,
-            text(verdict.body, "debitReference") if succeeded else None,
+            text(paid, "paymentReference") if paid is not None else None,
+            text(paid, "debitReference") if paid is not None else None,
             verdict.response_code,
             verdict.message,
         )
