@@ -236,9 +236,8 @@ def test_twenty_threads_reconciling_one_pending_payment_credit_once(world) -> No
 
 # -- held for review, stale OTPs, cancel ---------------------------------------------------
 
-def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, caplog, capsys) -> None:
-    # A local record of 50.00 for a wallet debit of 60.00 under the same reference.
-    reference = "1f0e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b22"
+def pending_with_a_larger_debit(world: World, reference: str) -> str:
+    """A local record of 50.00 for a wallet debit of 60.00 under the same reference."""
     world.store.create_transaction(reference=reference, booking_reference="BK-SLYKER-TECH-20251023",
                                    sender_id="s1", msisdn="263772123456", amount=Decimal("50.00"),
                                    currency="USD", customer_channel="ecocash")
@@ -246,6 +245,12 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
     client.authorise("263772123456", reference, Decimal("60.00"), "USD")
     client.request_payment("263772123456", reference, OTP)
     world.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
+    return reference
+
+
+def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, caplog, capsys) -> None:
+    # A local record of 50.00 for a wallet debit of 60.00 under the same reference.
+    reference = pending_with_a_larger_debit(world, "1f0e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b22")
     with caplog.at_level(logging.ERROR, logger="payments.service"):
         assert world.service.reconcile(reference).outcome is SubmitOutcome.PENDING
     assert world.store.get_transaction(reference).status == "held"
@@ -263,13 +268,7 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
 
 def held_for_review(world: World, reference: str) -> str:
     """A payment of 50.00 that O'mari reports as a debit of 60.00: reconciliation holds it."""
-    world.store.create_transaction(reference=reference, booking_reference="BK-SLYKER-TECH-20251023",
-                                   sender_id="s1", msisdn="263772123456", amount=Decimal("50.00"),
-                                   currency="USD", customer_channel="ecocash")
-    client = OmariClient(world.sandbox.base_url, KEY, 1, 5)
-    client.authorise("263772123456", reference, Decimal("60.00"), "USD")
-    client.request_payment("263772123456", reference, OTP)
-    world.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
+    pending_with_a_larger_debit(world, reference)
     world.service.reconcile(reference)
     assert world.store.get_transaction(reference).status == "held"
     return reference
