@@ -89,7 +89,7 @@ def mark(replacement: Any, names: Iterable[str]) -> Any:
 
 def patched_by(value: Any) -> FrozenSet[str]:
     """The names of the patches whose replacement ``value`` is (with those it wraps)."""
-    names = getattr(value, _MARK, frozenset())
+    names: object = getattr(value, _MARK, frozenset())
     return names if isinstance(names, frozenset) else frozenset()
 
 

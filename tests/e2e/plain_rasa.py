@@ -5,7 +5,7 @@
 In CHECKOUT (a copy of the checkout whose ``*.db`` files are its own): the
 booking database migrated and seeded (``python -m payments.ops``), the O'mari
 sandbox on its default port, ``rasa run actions`` and plain ``rasa run
---enable-api`` (not rasa_runtime.server), both reading the checkout's
+--enable-api`` (not rasa_runtime.server, unless ``--project-server``), both reading the checkout's
 endpoints.yml with its fixed one-machine ports. Each ``--say`` is sent over
 REST as one customer, and the replies are printed as one JSON line.
 
@@ -45,9 +45,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("log_dir", type=Path)
     parser.add_argument("--private-network", action="store_true")
     parser.add_argument("--say", action="append", default=[])
+    parser.add_argument("--project-server", action="store_true",
+                        help="start Rasa as `python -m rasa_runtime.server run` instead of plain `rasa run`")
     args = parser.parse_args(argv)
     env = dict(os.environ)  # the caller stripped it
     python, rasa = str(devstack.VENV_BIN / "python"), str(devstack.VENV_BIN / "rasa")
+    rasa_command = [python, "-m", "rasa_runtime.server"] if args.project_server else [rasa]
     if args.private_network:
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
     for command in ("migrate", "seed"):
@@ -59,9 +62,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                             args.log_dir, cwd=args.checkout), f"http://127.0.0.1:{SANDBOX_PORT}/health", 30),
             (devstack.spawn("actions", [rasa, "run", "actions"], env, args.log_dir, cwd=args.checkout),
              f"http://127.0.0.1:{ACTION_PORT}/health", 90),
-            # Plain Rasa, the checkout's endpoints.yml by default; loopback only, as its API has no token.
-            (devstack.spawn("rasa", [rasa, "run", "--enable-api", "--interface", "127.0.0.1"], env, args.log_dir,
-                            cwd=args.checkout), f"http://127.0.0.1:{RASA_PORT}/status", 300),
+            # The checkout's endpoints.yml by default; loopback only, as the API has no token.
+            (devstack.spawn("rasa", [*rasa_command, "run", "--enable-api", "--interface", "127.0.0.1"], env,
+                            args.log_dir, cwd=args.checkout), f"http://127.0.0.1:{RASA_PORT}/status", 300),
         ]
         for service, health_url, timeout in started:
             stack.callback(service.stop)

@@ -63,7 +63,7 @@ def ports_free(*ports: int) -> bool:
     return True
 
 
-def run_plain_rasa(tmp_path: Path, messages: List[str]) -> List[List[Dict]]:
+def run_plain_rasa(tmp_path: Path, messages: List[str], *options: str) -> List[List[Dict]]:
     """tests/e2e/plain_rasa.py in a checkout copy: its own loopback when the kernel allows, else the machine's."""
     from tests.e2e import plain_rasa
 
@@ -73,6 +73,7 @@ def run_plain_rasa(tmp_path: Path, messages: List[str]) -> List[List[Dict]]:
         argv = ["unshare", "--map-root-user", "--net", *argv, "--private-network"]
     elif not ports_free(plain_rasa.RASA_PORT, plain_rasa.ACTION_PORT, plain_rasa.SANDBOX_PORT):
         pytest.skip("no private network namespace here, and endpoints.yml's fixed ports are taken")
+    argv += list(options)
     for message in messages:
         argv += ["--say", message]
     done = subprocess.run(argv, cwd=REPO, env=bare_environment(tmp_path), capture_output=True, text=True,
@@ -123,3 +124,10 @@ def test_plain_rasa_run_and_rasa_run_actions_take_a_payment(tmp_path: Path) -> N
     # Unscoped sender ids (no channel guard): the action side reads "practitioner" as an unverified REST caller.
     booking = BookingStore(f"sqlite:///{tmp_path / 'checkout' / 'kali_safaris.db'}").find_booking_by_reference(BOOKING)
     assert booking is not None and booking.amount_paid == Decimal("850.00") and booking.balance_due == Decimal("0.00")
+
+
+def test_the_project_server_reads_the_checkout_endpoints_too(tmp_path: Path) -> None:
+    """`python -m rasa_runtime.server` with endpoints.yml (no variable in it): every patch, the same stores."""
+    replies = run_plain_rasa(tmp_path, ["pay"], "--project-server")
+    assert "booking reference" in texts(replies[0])
+    assert replies[0][0]["recipient_id"] == "rest:practitioner"  # the channel guard scoped the sender
