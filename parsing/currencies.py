@@ -31,7 +31,7 @@ CURRENCY_BEFORE_FIGURE_ONLY: Mapping[str, str] = MappingProxyType({"r": "ZAR"})
 
 # Glued to a figure: "usd50", "€50", "50zig", "R500", "500rand".
 GLUED_BEFORE = r"us\$|usd|zwg|zig|eur|zar|gbp|zwl|bwp|zmw|r|\$|€|£"
-GLUED_AFTER = r"usd|zwg|zigs?|dollars?|bucks|eur|euros?|zar|rands?|gbp|pounds?|zwl|bwp|zmw|€|£"
+GLUED_AFTER = r"usd|zwg|zigs?|dollars?|bucks|eur|euros?|zar|rands?|gbp|pounds?|zwl|bwp|zmw|\$|€|£"
 
 # Phrases read as one currency word before the message is split into words.
 CURRENCY_PHRASES = (
