@@ -129,8 +129,8 @@ def _json_object(fields: Mapping[str, Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _text(body: Mapping[str, Any], key: str) -> Optional[str]:
-    value = body.get(key)
+def _text(body: Optional[Mapping[str, Any]], key: str) -> Optional[str]:
+    value = body.get(key) if body is not None else None
     return value if isinstance(value, str) and value else None
 
 

@@ -245,7 +245,9 @@ def cmd_resolve_held(store: BookingStore, args: argparse.Namespace) -> int:
     if not done:
         print(f"{args.reference} was settled by someone else meanwhile", file=sys.stderr)
         return 1
-    _print(transaction_as_dict(store.get_transaction(args.reference)), args.json)
+    settled = store.get_transaction(args.reference)
+    if settled is not None:  # the row just moved: only a DELETE by hand can have removed it
+        _print(transaction_as_dict(settled), args.json)
     return 0
 
 

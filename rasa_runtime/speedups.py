@@ -98,7 +98,7 @@ def check_action_answers_once() -> bool:
             return True
         return original(self, result)  # an invalid answer (or another schema): Rasa's check and message
 
-    RemoteAction._validate_action_result = mark(_validate_action_result)  # type: ignore[assignment]
+    RemoteAction._validate_action_result = mark(_validate_action_result)
     return True
 
 
@@ -133,7 +133,7 @@ def build_model_weights_eagerly() -> bool:
             model.run_inference(predict_data_example)  # trace prediction now, not on the first customer
         return model
 
-    RasaModel.load = classmethod(mark(load))  # type: ignore[assignment]
+    RasaModel.load = classmethod(mark(load))
     return True
 
 
@@ -165,8 +165,8 @@ def cache_event_types() -> bool:
         else:
             super(Event, cls).__init_subclass__(**kwargs)
 
-    Event.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment]
-    Event.resolve_by_type = staticmethod(mark(resolve_by_type))  # type: ignore[assignment]
+    Event.__init_subclass__ = classmethod(__init_subclass__)
+    Event.resolve_by_type = staticmethod(mark(resolve_by_type))
     return True
 
 
@@ -196,7 +196,7 @@ def encode_endpoint_requests_with_ujson() -> bool:
 
     if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):  # pragma: no cover
         return False  # aiohttp reorganised: run unpatched
-    EndpointConfig.session = mark(session)  # type: ignore[assignment]
+    EndpointConfig.session = mark(session)
     return True
 
 

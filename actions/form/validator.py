@@ -244,18 +244,20 @@ class ValidatePaymentForm(NonAnswers, AmountQuestion, OtpQuestion, AnswerCorrect
                 "utter_phone_not_registered",
                 masked_phone=mask_phone_for_customer(msisdn),
             )
-        halt = {
+        reason = {
             StartOutcome.UNAVAILABLE: "omari_unavailable",
             StartOutcome.DECLINED: "declined",
             StartOutcome.BOOKING_CLOSED: "declined",
             StartOutcome.AMOUNT_REJECTED: "declined",
         }[start.outcome]
-        return {"phone_number": msisdn, "payment_halt": halt}
+        return {"phone_number": msisdn, "payment_halt": reason}
 
     def _balance_in_progress(
         self, start: PaymentStart, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Dict[Text, Any]:
         """Another payment holds the balance: say how much, and ask again for what is left, if anything."""
+        # The service sets all three with BALANCE_IN_PROGRESS.
+        assert start.in_progress is not None and start.available is not None and start.currency is not None
         booking_reference = tracker.get_slot("booking_reference")
         in_progress = format_money(start.in_progress, start.currency)
         if start.available <= 0:

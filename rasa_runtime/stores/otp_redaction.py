@@ -43,8 +43,8 @@ class OtpRedactionUnavailable(RuntimeError):
 
 
 def _is_lone_code(text: Any) -> bool:
-    match = isinstance(text, str) and _DIGIT_GROUP.fullmatch(text.strip())
-    return bool(match) and _otp_shaped(match) == MARKER
+    match = _DIGIT_GROUP.fullmatch(text.strip()) if isinstance(text, str) else None
+    return match is not None and _otp_shaped(match) == MARKER
 
 
 def _otp_shaped(match: "re.Match[str]") -> str:
@@ -109,4 +109,4 @@ def install_otp_redaction() -> None:
         redact_events(tracker.events)
         await original(self, tracker)
 
-    FailSafeTrackerStore.save = mark(save)  # type: ignore[assignment]
+    FailSafeTrackerStore.save = mark(save)

@@ -33,7 +33,7 @@ LockChange = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
 class AtomicRedisLockStore(RedisLockStore):
     """A ``RedisLockStore`` whose ticket changes are Redis transactions."""
 
-    def _change_lock(self, conversation_id: str, change: LockChange) -> T:
+    def _change_lock(self, conversation_id: str, change: LockChange[T]) -> T:
         key = self.key_prefix + conversation_id
 
         def transaction(pipe) -> T:  # pipe is WATCHing key: reads are immediate until multi()
@@ -102,4 +102,4 @@ def use_atomic_redis_lock_store() -> None:
     """Make ``lock_store: type: redis`` in endpoints.yml build an AtomicRedisLockStore."""
     from rasa.core import lock_store
 
-    lock_store.RedisLockStore = AtomicRedisLockStore  # type: ignore[misc]
+    lock_store.RedisLockStore = AtomicRedisLockStore

@@ -180,7 +180,7 @@ def _answer_outages_with_an_apology() -> None:
         await apologise(self, message)
         return None
 
-    Agent.handle_message = mark(handle_message, "store_outage_answer")  # type: ignore[assignment]
+    Agent.handle_message = mark(handle_message, "store_outage_answer")
 
 
 def _health_route() -> None:
@@ -202,7 +202,7 @@ def _health_route() -> None:
 
         return app
 
-    run.configure_app = mark(configure_app)  # type: ignore[assignment]
+    run.configure_app = mark(configure_app)
 
 
 def install_resilient_tracker_store(environ: Optional[Mapping[str, str]] = None) -> None:

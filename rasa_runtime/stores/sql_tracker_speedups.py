@@ -67,7 +67,7 @@ def tune_sqlite_tracker_store() -> bool:
             kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))
         return kwargs
 
-    tracker_store.create_engine_kwargs = mark(create_engine_kwargs)  # type: ignore[assignment]
+    tracker_store.create_engine_kwargs = mark(create_engine_kwargs)
     return True
 
 
@@ -155,6 +155,6 @@ def speed_up_sql_tracker_store() -> bool:
             session.commit()
         _remember_stored_events(tracker)
 
-    SQLTrackerStore._retrieve = _retrieve  # type: ignore[assignment]
-    SQLTrackerStore.save = mark(save)  # type: ignore[assignment]
+    SQLTrackerStore._retrieve = _retrieve
+    SQLTrackerStore.save = mark(save)
     return True

@@ -105,4 +105,4 @@ def install_channel_guard(limit: Optional[int] = None) -> None:
             app.blueprint(input_channel.blueprint(guarded), url_prefix=prefix)
         app.ctx.input_channels = input_channels
 
-    rasa_channel.register = mark(register)  # type: ignore[assignment]
+    rasa_channel.register = mark(register)

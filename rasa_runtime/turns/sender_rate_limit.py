@@ -167,4 +167,4 @@ def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[Mes
         await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
         return None
 
-    Agent.handle_message = mark(handle_message, PATCH_NAME)  # type: ignore[assignment]
+    Agent.handle_message = mark(handle_message, PATCH_NAME)

@@ -110,4 +110,4 @@ def install_session_continuation(max_events: Optional[int] = None) -> None:
         await original(self, tracker, output_channel, metadata)
         continue_long_session(tracker, self.domain, bound)
 
-    MessageProcessor._update_tracker_session = mark(_update_tracker_session)  # type: ignore[assignment]
+    MessageProcessor._update_tracker_session = mark(_update_tracker_session)
