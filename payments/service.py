@@ -215,7 +215,8 @@ class PaymentService:
             result = self._settle(transaction, None, self._omari.query(transaction_reference))
             settled = result.transaction
             if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
-                # The customer was told it is being confirmed: they hear how it ended (payments/notifications/notifier.py).
+                # The customer was told it is being confirmed: they hear how it ended
+                # (payments/notifications/notifier.py).
                 self._outbox.add_due(settled.reference, settled.sender_id)
             return result
         if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):

@@ -15,7 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from payments.amount_rules import BalanceReserved, available_to_pay
-from payments.store.models import RESERVING_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
+from payments.store.models import (
+    RESERVING_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now,
+)
 
 
 class ValueTooLongForColumn(ValueError):

@@ -49,7 +49,10 @@ def _open_tracker_database(database: str) -> Any:
 
 
 def tune_sqlite_tracker_store() -> bool:
-    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters; True if applied."""
+    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters.
+
+    True if applied.
+    """
     from rasa.core import tracker_store
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import QueuePool
