@@ -197,7 +197,7 @@ class PaymentService:
         # Whatever /request said, O'mari's own record decides whether to credit.
         try:
             return self._settle(transaction, debit, self._omari.query(transaction_reference))
-        except Exception:  # noqa: BLE001 - the money may have moved: never report this as a failure
+        except Exception:  # the money may have moved: never report this as a failure
             logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
             return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
@@ -237,7 +237,7 @@ class PaymentService:
         """One payment's settling failing (a database error, a field too long) must not stop the run."""
         try:
             return self.reconcile(transaction_reference).outcome
-        except Exception:  # noqa: BLE001 - logged with its reference; the others still settle
+        except Exception:  # logged with its reference; the others still settle
             logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
             return SubmitOutcome.SKIPPED
 

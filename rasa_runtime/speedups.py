@@ -83,7 +83,7 @@ def check_action_answers_once() -> bool:
     """Make RemoteAction check answers with `answer_checker`; True if applied."""
     try:
         from rasa.core.actions.action import RemoteAction
-    except ImportError:  # pragma: no cover - Rasa reorganised: run unpatched
+    except ImportError:  # Rasa reorganised: run unpatched
         return False
     original = RemoteAction._validate_action_result
     if is_patched(original):
@@ -194,7 +194,7 @@ def encode_endpoint_requests_with_ujson() -> bool:
         client._json_serialize = dumps_json  # what aiohttp's json_serialize argument sets
         return client
 
-    if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):  # pragma: no cover
+    if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):
         return False  # aiohttp reorganised: run unpatched
     EndpointConfig.session = mark(session)
     return True

@@ -15,7 +15,7 @@ DEMO_BOOKINGS = [
     ("BK48213977", "Tendai Ncube", "263732000003", "Mana Pools Canoe Trail", "500.00", "500.00", "USD", "paid"),
     ("BK-T002-20251225", "Farai Dube", "263782000004", "Matobo Rhino Walk", "300.00", "0.00", "USD", "cancelled"),
     ("BK-T010-20260301", "Nyasha Banda", "263772000005", "Lake Kariba Houseboat Weekend", "6400.00", "1600.00", "ZWG", "deposit_paid"),  # noqa: E501 - one booking a row
-]  # fmt: skip
+]
 
 
 def seed_demo_bookings(store: BookingStore) -> List[str]:

@@ -57,7 +57,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         try:
             ticket = self._change_lock(conversation_id, take_next)
-        except Exception as error:  # noqa: BLE001 - Rasa's contract: any failure is a LockError
+        except Exception as error:  # Rasa's contract: any failure is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         lock_store_outage.recovered()
         return ticket

@@ -97,7 +97,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], budget: RetryBudget, op
     while True:
         try:
             result = await call()
-        except Exception as error:  # noqa: BLE001 - any failure of the store is an outage to retry
+        except Exception as error:  # any failure of the store is an outage to retry
             pause = next(pauses, None)
             if pause is None:
                 conversation_store.failed(error, operation, conversation)
