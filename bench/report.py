@@ -92,14 +92,20 @@ def render(results: Dict[str, Any]) -> str:
     lines += ["", "concurrent customers   turns/s      p50      p95      p99  errors  credited once"]
     for key, label in (("concurrent_10", "10"), ("concurrent_50", "50"), ("concurrent_50_paced", "50, " + PAUSED),
                        ("concurrent_50_paced_flood", "50 paced + flood"), ("slow_call", "10 + slow call"),
-                       ("concurrent_50_scaled", "50, 2+2 instances")):
+                       ("concurrent_50_scaled", "50, 2+2 instances"), ("starter_bot_50", "50, starter bot")):
         run = results.get(key)
         if not run or "latency_ms" not in run:
             continue
         latency = run["latency_ms"]
-        once = "yes" if run["credit_problems"] == 0 else f"NO ({run['credit_problems']})"
+        problems = run.get("credit_problems")
+        once = "-" if problems is None else "yes" if problems == 0 else f"NO ({problems})"
         lines.append(f"  {label:<18} {_fmt(run['turns_per_second']):>8} {_fmt(latency['p50']):>8} "
                      f"{_fmt(latency['p95']):>8} {_fmt(latency['p99']):>8} {run['errors']:>7}  {once}")
+    starter, saturated = results.get("starter_bot_50") or {}, results.get("concurrent_50") or {}
+    if starter.get("latency_ms") and saturated.get("latency_ms"):
+        lines.append(f"  saturated 50 beside Rasa's starter bot on this machine: p95 "
+                     f"{_fmt(saturated['latency_ms']['p95'], 'ms')} vs {_fmt(starter['latency_ms']['p95'], 'ms')}, "
+                     f"turns/s {_fmt(saturated['turns_per_second'])} vs {_fmt(starter['turns_per_second'])}")
     slow = results.get("slow_call") or {}
     if slow:
         lines.append(f"  slow call still waiting on O'mari when the 10 finished: {slow.get('slow_still_in_flight')}; "
@@ -141,7 +147,7 @@ def render(results: Dict[str, Any]) -> str:
     if scaled.get("skipped"):
         lines.append(f"  50, 2+2 instances: not measured ({scaled['skipped']})")
     errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call",
-                            "concurrent_50_scaled", "concurrent_50_paced_flood", "long_session")
+                            "concurrent_50_scaled", "concurrent_50_paced_flood", "long_session", "starter_bot_50")
               for e in (results.get(key) or {}).get("error_samples", [])]
     if errors:
         lines += ["", "first errors:"] + [f"  {error}" for error in errors[:10]]

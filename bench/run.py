@@ -22,7 +22,10 @@ ports with a fresh database of bench bookings (tools/loopback.py), then:
    two action servers on PostgreSQL and Redis (tools/scaled_stack.py, the
    `make test-scale` topology), when those servers are installed (unless --skip-scaled);
 7. `rasa train --force` of the full model into a temporary folder (unless --skip-train);
-8. growth (bench/growth.py): turn p50 and CPU per turn at message 10 and 400 of
+8. Rasa's own starter bot (`rasa init`, plain `rasa run`) by 50 customers at once,
+   answering instantly like the saturated row: the yardstick that row is read
+   beside (bench/starter.py; unless --skip-starter);
+9. growth (bench/growth.py): turn p50 and CPU per turn at message 10 and 400 of
    one session (its own stack, SENDER_MESSAGES_PER_MINUTE=0), and the paced 50
    again while one sender floods at full speed (the limit at its default).
 
@@ -51,6 +54,7 @@ import requests
 from payments.store.migrations import upgrade_to_head
 from payments.store.repository import BookingStore
 from bench import growth, load
+from bench.starter import measure_starter_bot
 from bench.report import evaluate, markdown, render
 from tools import local_servers
 from tools import stack as devstack
@@ -289,6 +293,9 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
     if not args.skip_scaled:
         print("50 customers at once on 2 Rasa + 2 action servers (PostgreSQL, Redis, nginx)…", flush=True)
         results["concurrent_50_scaled"] = measure_scaled(args.model, overrides)
+    if not args.skip_starter:
+        print("50 customers at once on Rasa's starter bot (rasa init, plain rasa run)…", flush=True)
+        results["starter_bot_50"] = measure_starter_bot(devstack.LOG_DIR)
     if not args.skip_train:
         print("training the full model (rasa train --force)…", flush=True)
         results["training"] = measure_training()
@@ -301,6 +308,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-train", action="store_true", help="do not time `rasa train --force`")
     parser.add_argument("--skip-scaled", action="store_true", help="do not measure the scaled-out topology")
+    parser.add_argument("--skip-starter", action="store_true",
+                        help="do not measure Rasa's starter bot beside the saturated 50")
     parser.add_argument("--single", type=int, default=20, help="customers paying one after another (6 turns each)")
     parser.add_argument("--slow-rounds", type=int, default=3,
                         help="alternating rounds of 10 customers without / with a hanging O'mari call")

@@ -103,3 +103,11 @@ def test_a_customer_without_a_pause_never_waits(monkeypatch) -> None:
     replies = iter(expected for _, expected in payment_script(customer, "111111"))
     monkeypatch.setattr(load, "say", lambda *args: (0.01, next(replies)))
     assert load.pay("http://rasa", customer, "111111").errors == []
+
+
+def test_the_saturated_row_is_shown_beside_rasas_starter_bot() -> None:
+    starter = {"latency_ms": {"p50": 250.0, "p95": 7600.0, "p99": 10000.0}, "turns_per_second": 25.4,
+               "errors": 0, "credit_problems": None}
+    text = render({**_results(starter_bot_50=starter), "targets": evaluate(_results())})
+    assert "50, starter bot        25.4      250     7600    10000       0  -" in text
+    assert "p95 900 ms vs 7600 ms, turns/s 20 vs 25.4" in text

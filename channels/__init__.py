@@ -1,1 +1,0 @@
-"""Rasa input/output channels this assistant adds to the built-in ones."""
