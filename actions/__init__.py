@@ -2,8 +2,10 @@
 
 rasa-sdk imports every module under this package at start (``--actions actions``),
 so only conversation code lives here; the payment backend is ``payments``:
-- ``form``: the payment form's validator and its collaborators (amount, OTP,
-  corrections, non-answers, what the latest message said);
+- ``form``: the payment form's validator and the collaborators it owns (the
+  amount and OTP questions, corrections, non-answers, starting the payment),
+  with why a form halts (``HaltReason``), how an answer is rejected, and what
+  the latest message said;
 - ``payment``: the other payment actions (ask, conclude, cancel, hand over, status,
   a fresh OTP, telling a reconciled outcome);
 - ``questions``: answers to questions asked at any time (the balance);

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rasa_sdk.executor import CollectingDispatcher
+
+from payments.snapshots import BookingSnapshot
 from payments.store.models import CENT
 
 CURRENCY_PREFIX = {"USD": "US$", "ZWG": "ZWG "}
@@ -54,3 +57,19 @@ SANDBOX_VARIANT = "_sandbox"
 def receipt_response(response: str, uses_sandbox: bool) -> str:
     """``response``, or its sandbox variant: on the sandbox no money moves, so a receipt must say so."""
     return response + SANDBOX_VARIANT if uses_sandbox else response
+
+
+def tell_booking_summary(dispatcher: CollectingDispatcher, booking: BookingSnapshot) -> None:
+    """The booking as the customer sees it, when the form finds it and when asked for the balance.
+
+    One place, so the summary masks the name and shows the same figures wherever it is said.
+    """
+    dispatcher.utter_message(
+        response="utter_booking_summary",
+        booking_reference=booking.reference,
+        customer_name=mask_customer_name(booking.customer_name),
+        tour_name=booking.tour_name,
+        total=format_money(booking.total, booking.currency),
+        amount_paid=format_money(booking.amount_paid, booking.currency),
+        balance_due=format_money(booking.balance_due, booking.currency),
+    )

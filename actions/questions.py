@@ -14,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from parsing import find_booking_reference_key
-from actions.presentation import format_money, mask_customer_name
+from payments.service import PaymentService
+from actions.presentation import tell_booking_summary
 from actions.runtime import ServiceFailure, apologise, call_payments
 
 
@@ -39,20 +40,12 @@ class ActionAnswerBalance(Action):
             return []
         key = find_booking_reference_key(reference)
         try:
-            booking = await call_payments("find_booking", key) if key else None
+            booking = await call_payments(PaymentService.find_booking, key) if key else None
         except ServiceFailure as failure:
             apologise(dispatcher, failure)
             return []
         if booking is None:
             dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
             return []
-        dispatcher.utter_message(
-            response="utter_booking_summary",
-            booking_reference=booking.reference,
-            customer_name=mask_customer_name(booking.customer_name),
-            tour_name=booking.tour_name,
-            total=format_money(booking.total, booking.currency),
-            amount_paid=format_money(booking.amount_paid, booking.currency),
-            balance_due=format_money(booking.balance_due, booking.currency),
-        )
+        tell_booking_summary(dispatcher, booking)
         return []

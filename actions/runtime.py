@@ -4,6 +4,10 @@ rasa-sdk runs actions on one asyncio event loop. The payment service is
 blocking (``requests`` and SQLAlchemy), so every call into it goes through
 :func:`run_blocking`, which hands it to a bounded thread pool: one customer's
 30-second O'mari call then never stalls another customer's turn.
+
+Actions name the service method itself, ``await call_payments(PaymentService.find_booking, key)``,
+never its name as a string: the type checker then sees every call's arguments
+and result, and a misspelt method fails a test instead of becoming an apology.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import asyncio
 import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
 
 import redis.exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
@@ -29,6 +33,7 @@ from payments.store.repository import BookingStore
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @functools.lru_cache(maxsize=1)
@@ -75,7 +80,7 @@ def notification_outbox() -> NotificationOutbox:
     return NotificationOutbox(BookingStore(config.database_url, pool_size=2))
 
 
-async def run_blocking(function: Callable[..., T], *args, **kwargs) -> T:
+async def run_blocking(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking call in the worker pool and await its result."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), functools.partial(function, *args, **kwargs))
@@ -125,26 +130,32 @@ def is_store_outage(error: BaseException) -> bool:
     return isinstance(error, _OUTAGE_ERRORS)
 
 
-def _call_service(method: str, *args, **kwargs):
-    """Build the service if needed and call ``method`` on it, in one worker-thread hop."""
-    return getattr(payment_service(), method)(*args, **kwargs)
+async def call_payments(
+    method: Callable[Concatenate[PaymentService, P], T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Call a PaymentService method (``PaymentService.find_booking``) off the loop, raising only ServiceFailure.
 
+    The method is passed unbound because the service is built on the worker
+    thread: building it checks the database schema, which must not block the loop.
+    """
+    name = method.__name__
 
-async def call_payments(method: str, *args, **kwargs):
-    """Call a PaymentService method off the loop, raising only ServiceFailure."""
+    def on_worker() -> T:
+        return method(payment_service(), *args, **kwargs)
+
     try:
         # One hand-off to the pool per call: the service is built (once) on the
         # same worker thread that then runs the method.
-        result = await run_blocking(_call_service, method, *args, **kwargs)
+        result = await run_blocking(on_worker)
     except SchemaNotCurrent as error:
         # An operator's mistake, not a bug: one clear line, no traceback.
         logger.error("payment service unavailable: %s", error)
-        raise ServiceFailure(method) from error
+        raise ServiceFailure(name) from error
     except Exception as error:  # anything at all must become a polite reply
         if is_store_outage(error):
-            database_outage.failed(error, method)  # one line per outage, not one traceback per message
-            raise StoreUnavailable(method) from error
-        logger.exception("payment service call %s failed", method)
-        raise ServiceFailure(method) from error
+            database_outage.failed(error, name)  # one line per outage, not one traceback per message
+            raise StoreUnavailable(name) from error
+        logger.exception("payment service call %s failed", name)
+        raise ServiceFailure(name) from error
     database_outage.recovered()
     return result

@@ -7,32 +7,44 @@ is not the booking's is refused, never converted.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
-from payments.amount_rules import AmountRejected, refuse_other_currencies, resolve_amount
-from parsing import AmbiguousAmount, InvalidInput, parse_amount
+from actions.form.halt import SlotValues, halt_on_service_failure
+from actions.form.rejection import invalid_answers, reject
 from actions.presentation import format_money
-from actions.runtime import ServiceFailure
+from actions.runtime import ServiceFailure, call_payments
+from parsing import AmbiguousAmount, InvalidInput, booking_reference_key, parse_amount
+from payments.amount_rules import (
+    AmountRejected,
+    refuse_other_currencies,
+    resolve_amount,
+)
+from payments.service import PaymentService
 from payments.snapshots import BookingSnapshot
 
 
-class AmountQuestion:
-    """Mixed into ValidatePaymentForm, which provides _current_booking, _reject and the halts."""
+async def booking_of_form(tracker: Tracker) -> Optional[BookingSnapshot]:
+    """The booking the form's ``booking_reference`` names, as it is now; raises ServiceFailure."""
+    reference = tracker.get_slot("booking_reference")
+    if not reference:
+        return None
+    return await call_payments(PaymentService.find_booking, booking_reference_key(reference))
 
-    async def validate_amount(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+
+class AmountQuestion:
+    """Validates the ``amount`` answer against the booking's balance and currency."""
+
+    async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotValues:
         try:
-            booking = await self._current_booking(tracker)
+            booking = await booking_of_form(tracker)
         except ServiceFailure as failure:
-            return self._halt_on_service_failure(dispatcher, failure, "amount")
+            return halt_on_service_failure(dispatcher, failure, "amount")
         if booking is None:
             # The amount only means something against a booking: kept until
-            # the booking is known, then checked (get_validation_events).
+            # the booking is known, then checked (Corrections.after_answers).
             try:
                 parse_amount(str(value))
             except AmbiguousAmount:
@@ -45,7 +57,7 @@ class AmountQuestion:
         except AmbiguousAmount as ambiguous:
             return self._ask_which_reading(ambiguous, booking, dispatcher, tracker)
         except (InvalidInput, AmountRejected) as error:
-            return self._reject(
+            return reject(
                 "amount",
                 dispatcher,
                 tracker,
@@ -55,18 +67,18 @@ class AmountQuestion:
             )
         return {"amount": str(amount), "invalid_answers": 0}
 
+    @staticmethod
     def _ask_which_reading(
-        self,
         ambiguous: AmbiguousAmount,
         booking: BookingSnapshot,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-    ) -> Dict[Text, Any]:
+    ) -> SlotValues:
         """"1.500" is 1.50 or 1,500: name both and let the customer choose; it is no wrong answer."""
         try:
             refuse_other_currencies(booking, ambiguous.currencies)
         except AmountRejected as error:
-            return self._reject(
+            return reject(
                 "amount", dispatcher, tracker, f"utter_invalid_amount_{error.reason}", currency=booking.currency
             )
         first, second = ambiguous.readings
@@ -77,4 +89,4 @@ class AmountQuestion:
             first_payload=f"{first} {booking.currency}",
             second_payload=f"{second} {booking.currency}",
         )
-        return {"amount": None, "invalid_answers": int(tracker.get_slot("invalid_answers") or 0)}
+        return {"amount": None, "invalid_answers": invalid_answers(tracker)}

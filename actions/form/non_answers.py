@@ -17,7 +17,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.form.turn import inputs_given_this_turn, latest_intent, latest_text, value_before_this_turn
+from actions.form.cancellation import void_payment
+from actions.form.halt import HALT_SLOT, HaltReason
+from actions.form.start import PaymentStarter
+from actions.form.turn import (
+    inputs_given_this_turn,
+    latest_intent,
+    latest_text,
+    value_before_this_turn,
+)
 from actions.payment.fresh_otp import closed_payment, fresh_otp_payload
 from parsing import InvalidInput, amount_mentioned, is_reaction, parse_otp
 
@@ -26,11 +34,12 @@ NEW_OTP_INTENT = "request_new_otp"
 
 
 class NonAnswers:
-    """Mixed into ValidatePaymentForm, which provides _void_for_correction and _start_payment."""
+    """Answers messages that answer no question; asks ``starter`` for a new OTP when one is wanted."""
 
-    async def _non_answer_events(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Optional[List[EventType]]:
+    def __init__(self, starter: PaymentStarter) -> None:
+        self._starter = starter
+
+    async def events_for(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
         """The events for a message that answers nothing, or None for an answer."""
         intent, text = latest_intent(tracker), latest_text(tracker)
         starting = tracker.get_slot("requested_slot") is None
@@ -41,7 +50,7 @@ class NonAnswers:
                 response="utter_otp_for_closed_payment",
                 fresh_otp_request=fresh_otp_payload(closed_payment(tracker)),
             )
-            return [SlotSet("payment_halt", "closed_payment_code")]
+            return [SlotSet(HALT_SLOT, HaltReason.CLOSED_PAYMENT_CODE.value)]
         if intent == NEW_OTP_INTENT and not starting:
             return await self._new_otp_in_payment(dispatcher, tracker)
         return None
@@ -50,24 +59,22 @@ class NonAnswers:
     def _reaction(dispatcher: CollectingDispatcher, tracker: Tracker, starting: bool) -> List[EventType]:
         if starting:
             dispatcher.utter_message(response="utter_reaction")
-            return [SlotSet("payment_halt", "not_a_payment")]
+            return [SlotSet(HALT_SLOT, HaltReason.NOT_A_PAYMENT.value)]
         # Undo what the slot mappings took from the reaction; the count stays.
         undone = [SlotSet(slot, value_before_this_turn(tracker, slot)) for slot in tracker.slots_to_validate()]
         return undone + [SlotSet("invalid_answers", tracker.get_slot("invalid_answers") or 0)]
 
-    async def _new_otp_in_payment(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
+    async def _new_otp_in_payment(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         transaction_reference = tracker.get_slot("transaction_reference")
         keep_going = SlotSet("invalid_answers", tracker.get_slot("invalid_answers") or 0)
         if not transaction_reference or tracker.get_slot("payment_outcome"):
             dispatcher.utter_message(response="utter_otp_not_requested_yet")
             return [keep_going]
-        voided = await self._void_for_correction(transaction_reference, dispatcher, "utter_new_otp_voided")
+        voided = await void_payment(transaction_reference, dispatcher, "utter_new_otp_voided")
         events: List[EventType] = [SlotSet(slot, value) for slot, value in voided.items()]
-        if "payment_halt" not in voided:
+        if HALT_SLOT not in voided:
             tracker.slots.update(voided)
-            started = await self._start_payment(tracker.get_slot("phone_number"), dispatcher, tracker)
+            started = await self._starter.start(tracker.get_slot("phone_number"), dispatcher, tracker)
             events.extend(SlotSet(slot, value) for slot, value in started.items())
         return events + [keep_going]
 

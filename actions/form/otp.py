@@ -7,31 +7,29 @@ to O'mari as a code.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
+from actions.form.cancellation import cancel_at_question
+from actions.form.halt import HaltReason, SlotValues, halt, halt_on_limit
+from actions.form.rejection import reject
 from actions.form.turn import gave_another_answer
-from parsing import InvalidInput, is_cancel_request, parse_otp
-from payments.service import CancelOutcome, SubmitOutcome
 from actions.runtime import ServiceFailure, StoreUnavailable, call_payments, settings
+from parsing import InvalidInput, is_cancel_request, parse_otp
+from payments.service import PaymentService, SubmitOutcome
 
 
 class OtpQuestion:
-    """Mixed into ValidatePaymentForm, which provides _reject and the halts."""
+    """Validates the ``otp`` answer by submitting it (POST /request, GET /query)."""
 
-    # -- OTP: accepting it submits the payment (POST /request, GET /query) ---------
-
-    async def validate_otp(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    async def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> SlotValues:
         text = str(value)
         transaction_reference = tracker.get_slot("transaction_reference")
         if is_cancel_request(text):
             # NLU should have routed this to the cancel rule; never send it to O'mari.
-            return await self._cancel_from_question(transaction_reference, dispatcher)
+            return {"otp": None, **await cancel_at_question(transaction_reference, dispatcher)}
         if gave_another_answer(tracker, "otp"):
             # "use 0712000002" at the OTP question is a correction, not a code:
             # sending it to O'mari would cost the customer an attempt.
@@ -39,11 +37,11 @@ class OtpQuestion:
         try:
             otp = parse_otp(text)
         except InvalidInput:
-            return self._reject("otp", dispatcher, tracker, "utter_invalid_otp")
+            return reject("otp", dispatcher, tracker, "utter_invalid_otp")
         if not transaction_reference:
-            return {"otp": None, "payment_halt": "payment_closed"}
+            return {"otp": None, **halt(HaltReason.PAYMENT_CLOSED)}
         try:
-            result = await call_payments("submit_otp", transaction_reference, otp)
+            result = await call_payments(PaymentService.submit_otp, transaction_reference, otp)
         except StoreUnavailable:
             # The database decides whether it went through: the code sent again finds out.
             dispatcher.utter_message(response="utter_store_unavailable")
@@ -53,12 +51,12 @@ class OtpQuestion:
             dispatcher.utter_message(
                 response="utter_service_error_after_otp", support_contact=settings().support_contact
             )
-            return {"otp": None, "payment_halt": "service_error"}
+            return {"otp": None, **halt(HaltReason.SERVICE_ERROR)}
         if result.outcome is SubmitOutcome.WALLET_OTP_LIMIT:
-            halt = self._halt_on_limit(
-                dispatcher, "utter_wallet_otp_limit_reached", result.retry_after, "wallet_otp_limit"
+            limited = halt_on_limit(
+                dispatcher, "utter_wallet_otp_limit_reached", result.retry_after, HaltReason.WALLET_OTP_LIMIT
             )
-            return {"otp": None, **halt}
+            return {"otp": None, **limited}
         if result.outcome is SubmitOutcome.WRONG_OTP:
             dispatcher.utter_message(
                 response="utter_wrong_otp",
@@ -67,14 +65,3 @@ class OtpQuestion:
             )
             return {"otp": None}
         return {"otp": None, "payment_outcome": result.outcome.value}
-
-    async def _cancel_from_question(
-        self, transaction_reference: Any, dispatcher: CollectingDispatcher
-    ) -> Dict[Text, Any]:
-        try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
-        except ServiceFailure:
-            return {"otp": None, **self._halt_on_service_failure(dispatcher)}
-        response = "utter_cancel_too_late" if outcome is CancelOutcome.TOO_LATE else "utter_payment_cancelled"
-        dispatcher.utter_message(response=response)
-        return {"otp": None, "payment_halt": "cancelled"}

@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from payments.service import PaymentService
 from payments.store.models import TransactionStatus
 from actions.presentation import format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
@@ -54,8 +55,8 @@ class ActionPaymentStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         try:
-            latest = await call_payments("latest_payment", tracker.sender_id)
-            expired = latest is not None and await call_payments("otp_expired", latest[0])
+            latest = await call_payments(PaymentService.latest_payment, tracker.sender_id)
+            expired = latest is not None and await call_payments(PaymentService.otp_expired, latest[0])
         except ServiceFailure as failure:
             apologise(dispatcher, failure)
             return []

@@ -14,10 +14,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form.amount import booking_of_form
+from actions.form.halt import HALT_SLOT, HaltReason, halt_reason
 from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.identity import verified_phone_number
-from parsing import CHANNEL_NAMES, booking_reference_key
-from payments.service import DECLINE_REASONS, CancelOutcome
+from parsing import CHANNEL_NAMES
+from payments.service import DECLINE_REASONS, CancelOutcome, PaymentService
 from actions.presentation import describe_booking_status, format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
@@ -34,28 +36,30 @@ PAYMENT_SLOTS = (
     "transaction_reference",
     "otp_reference",
     "payment_outcome",
-    "payment_halt",
+    HALT_SLOT,
     CLOSED_PAYMENT,
 )
 
 # How the form ended -> what to tell the customer. None: the validator has
 # already explained it at the moment it happened.
-HALT_RESPONSES: Dict[Text, Optional[Text]] = {
-    "too_many_invalid_answers": "utter_too_many_invalid_answers",
-    "omari_unavailable": "utter_omari_unavailable",
-    "declined": "utter_payment_declined",
-    "payment_closed": "utter_payment_closed",
-    "booking_closed": None,
-    "cancelled": None,
-    "service_error": None,
-    "otp_limit_reached": None,
+HALT_RESPONSES: Dict[HaltReason, Optional[Text]] = {
+    HaltReason.TOO_MANY_INVALID_ANSWERS: "utter_too_many_invalid_answers",
+    HaltReason.OMARI_UNAVAILABLE: "utter_omari_unavailable",
+    HaltReason.DECLINED: "utter_payment_declined",
+    HaltReason.PAYMENT_CLOSED: "utter_payment_closed",
+    HaltReason.BOOKING_CLOSED: None,
+    HaltReason.CANCELLED: None,
+    HaltReason.SERVICE_ERROR: None,
+    HaltReason.OTP_LIMIT_REACHED: None,
     # actions/form/non_answers.py has already answered these:
-    "not_a_payment": None,
-    "closed_payment_code": None,
-    "wallet_otp_limit": None,
-    "lookups_paused": None,
-    "balance_in_progress": None,
+    HaltReason.NOT_A_PAYMENT: None,
+    HaltReason.CLOSED_PAYMENT_CODE: None,
+    HaltReason.WALLET_OTP_LIMIT: None,
+    HaltReason.LOOKUPS_PAUSED: None,
+    HaltReason.BALANCE_IN_PROGRESS: None,
 }
+# Halts that keep the closed payment's "Send a fresh OTP" offer standing.
+KEEPS_FRESH_OTP_OFFER = frozenset({HaltReason.NOT_A_PAYMENT, HaltReason.CLOSED_PAYMENT_CODE})
 # Outcomes whose message offers "Send a fresh OTP" (actions/payment/fresh_otp.py).
 FRESH_OTP_OUTCOMES = frozenset({"otp_attempts_exceeded", "otp_expired"})
 OUTCOME_RESPONSES: Dict[Text, Text] = {
@@ -90,13 +94,10 @@ class ActionAskAmount(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        booking = None
-        reference = tracker.get_slot("booking_reference")
-        if reference:
-            try:
-                booking = await call_payments("find_booking", booking_reference_key(reference))
-            except ServiceFailure:
-                booking = None
+        try:
+            booking = await booking_of_form(tracker)
+        except ServiceFailure:
+            booking = None
         if booking is None:
             dispatcher.utter_message(response="utter_ask_amount", balance_due="your balance")
             return []
@@ -133,7 +134,7 @@ class ActionConcludePayment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        halt = tracker.get_slot("payment_halt")
+        halt = halt_reason(tracker)
         outcome = tracker.get_slot("payment_outcome")
         if halt:
             response = HALT_RESPONSES.get(halt)
@@ -150,11 +151,11 @@ class ActionConcludePayment(Action):
         return clear_payment_slots() + [SlotSet(CLOSED_PAYMENT, self._closed_payment(halt, outcome, tracker))]
 
     @staticmethod
-    def _closed_payment(halt: Optional[Text], outcome: Optional[Text], tracker: Tracker) -> Optional[Dict]:
+    def _closed_payment(halt: Optional[HaltReason], outcome: Optional[Text], tracker: Tracker) -> Optional[Dict]:
         """What a fresh OTP asked for in words will reuse: kept while the offer stands."""
         if outcome in FRESH_OTP_OUTCOMES:
             return payment_details(tracker)
-        if halt in ("not_a_payment", "closed_payment_code"):
+        if halt in KEEPS_FRESH_OTP_OFFER:
             return tracker.get_slot(CLOSED_PAYMENT)
         return None
 
@@ -163,7 +164,7 @@ class ActionConcludePayment(Action):
         outcome: Text, transaction_reference: Optional[Text], dispatcher: CollectingDispatcher
     ) -> None:
         try:
-            receipt = await call_payments("receipt", transaction_reference)
+            receipt = await call_payments(PaymentService.receipt, transaction_reference)
         except ServiceFailure:
             receipt = None
         if receipt is None:
@@ -207,7 +208,7 @@ class ActionCancelPayment(Action):
         in_form = (tracker.active_loop or {}).get("name") == "payment_form"
         transaction_reference = tracker.get_slot("transaction_reference")
         try:
-            outcome = await call_payments("cancel_payment", transaction_reference)
+            outcome = await call_payments(PaymentService.cancel_payment, transaction_reference)
         except ServiceFailure as failure:
             apologise(dispatcher, failure)
             return clear_payment_slots()

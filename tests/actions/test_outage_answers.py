@@ -15,8 +15,8 @@ from actions.runtime import StoreUnavailable
 from tests.actions.conftest import make_tracker, responses, run
 
 
-async def database_down(method: str, *args, **kwargs):
-    raise StoreUnavailable(method)
+async def database_down(method, *args, **kwargs):
+    raise StoreUnavailable(method.__name__)
 
 
 @pytest.mark.parametrize("module, action, slots, text", [

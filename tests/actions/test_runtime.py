@@ -8,6 +8,7 @@ from typing import List
 import pytest
 
 from actions import runtime
+from payments.service import PaymentService
 from payments.store.repository import BookingStore
 
 
@@ -24,15 +25,24 @@ def test_a_call_builds_the_service_and_runs_the_method_in_one_hand_off(
         return submit(function, *args, **kwargs)
 
     monkeypatch.setattr(pool, "submit", counting_submit)
-    booking = asyncio.run(runtime.call_payments("find_booking", "BKT00520260210"))
+    booking = asyncio.run(runtime.call_payments(PaymentService.find_booking, "BKT00520260210"))
     assert booking.reference == "BK-T005-20260210"
     assert len(handed_off) == 1
     # The service is built once and kept: the next call is one hand-off too.
-    asyncio.run(runtime.call_payments("find_booking", "BKT00520260210"))
+    asyncio.run(runtime.call_payments(PaymentService.find_booking, "BKT00520260210"))
     assert len(handed_off) == 2
     assert runtime.payment_service.cache_info().currsize == 1
 
 
 def test_a_failing_method_still_becomes_a_service_failure(store: BookingStore) -> None:
+    def failing(service: PaymentService) -> None:
+        raise RuntimeError("a bug in the service")
+
     with pytest.raises(runtime.ServiceFailure):
-        asyncio.run(runtime.call_payments("no_such_method"))
+        asyncio.run(runtime.call_payments(failing))
+
+
+def test_a_misspelt_method_fails_where_it_is_written_not_as_an_apology() -> None:
+    """Methods are named, not spelt as strings: a typo is an AttributeError (and a mypy error), never a reply."""
+    with pytest.raises(AttributeError):
+        asyncio.run(runtime.call_payments(PaymentService.find_bookng, "BKT00520260210"))  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ from payments.store.migrations import (
     require_current_schema,
     upgrade_to_head,
 )
+from payments.service import PaymentService
 from payments.store.models import Base
 from payments.store.repository import BookingStore
 from tests.databases import BACKENDS, empty_database_url
@@ -244,7 +245,7 @@ def test_the_action_server_refuses_an_old_schema_with_one_clear_log_line(tmp_pat
             runtime.payment_service()
         with caplog.at_level(logging.ERROR, logger="actions.runtime"):
             with pytest.raises(runtime.ServiceFailure):
-                runtime.asyncio.run(runtime.call_payments("find_booking", "BKT00520260210"))
+                runtime.asyncio.run(runtime.call_payments(PaymentService.find_booking, "BKT00520260210"))
         [record] = [r for r in caplog.records if r.name == "actions.runtime"]
         assert MIGRATE_COMMAND in record.getMessage() and record.exc_info is None
         assert tables(database) == ["bookings", "payment_transactions"]  # it did not migrate by itself
