@@ -66,13 +66,11 @@ validate: install
 #                  noqa / type: ignore naming a code that still fires
 #   mypy           the package code (actions, payments, parsing, common,
 #                  rasa_runtime, omari_sandbox, tools, bench), stale ignores included
-#   lint-imports   the layering contract in .importlinter (docs/architecture.md),
-#                  once that file exists
+#   lint-imports   the layering contract in .importlinter (docs/architecture.md)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	@if [ -f .importlinter ]; then $(VENV)/bin/lint-imports; \
-	  else echo "lint-imports: no .importlinter yet, layering contract not checked"; fi
+	$(VENV)/bin/lint-imports
 
 test-unit: install
 	$(PY) -m pytest tests/unit tests/db tests/omari tests/actions tests/whatsapp -q

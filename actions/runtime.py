@@ -17,18 +17,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
 
-import redis.exceptions as redis_exc
-from sqlalchemy import exc as sa_exc
-
-from payments.store.migrations import SchemaNotCurrent, require_current_schema
-from payments.notifications.outbox import NotificationOutbox
-from payments.omari import OmariClient
 from common.outages import OutageBurst
-from payments.limits.lookups import lookup_limiter
-from payments.service import PaymentPolicy, PaymentService
-from payments.limits.otp_requests import request_limiter
+from payments.assembly import action_server_outbox, action_server_payment_service
+from payments.notifications.outbox import NotificationOutbox
+from payments.service import PaymentService
 from payments.settings import Settings, load_settings
-from payments.store.repository import BookingStore
+from payments.store.migrations import SchemaNotCurrent
+from payments.store.outages import is_store_outage
 
 logger = logging.getLogger(__name__)
 
@@ -56,28 +51,13 @@ def payment_service() -> PaymentService:
     since a failed call is not cached, the next turn checks again, so the
     server works as soon as someone has run `python -m payments.ops migrate`.
     """
-    config = settings()
-    require_current_schema(config.database_url)
-    store = BookingStore(
-        config.database_url,
-        pool_size=config.payment_workers,
-        request_limiter=request_limiter(config.rate_limit_redis_url),
-    )
-    logger.info("payment service ready: %r", config)
-    return PaymentService(
-        store,
-        OmariClient.from_settings(config),
-        PaymentPolicy.from_settings(config),
-        lookup_limiter(config.rate_limit_redis_url, store),
-    )
+    return action_server_payment_service(settings())
 
 
 @functools.lru_cache(maxsize=1)
 def notification_outbox() -> NotificationOutbox:
     """The outbox the notice action claims rows in; a small pool of its own (one call per notice)."""
-    config = settings()
-    require_current_schema(config.database_url)
-    return NotificationOutbox(BookingStore(config.database_url, pool_size=2))
+    return action_server_outbox(settings())
 
 
 async def run_blocking(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -118,16 +98,7 @@ def apologise(dispatcher: Any, failure: ServiceFailure) -> None:
         dispatcher.utter_message(response="utter_service_error", support_contact=settings().support_contact)
 
 
-# What a store being down looks like from SQLAlchemy and redis-py.
-_OUTAGE_ERRORS = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-                  sa_exc.TimeoutError, redis_exc.ConnectionError, redis_exc.TimeoutError)
 database_outage = OutageBurst("booking database or Redis", logger)
-
-
-def is_store_outage(error: BaseException) -> bool:
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, _OUTAGE_ERRORS)
 
 
 async def call_payments(

@@ -32,9 +32,9 @@ from payments.store.migrations import SchemaNotCurrent, require_current_schema, 
 from payments.store.models import NotificationState, TransactionStatus
 from payments.notifications.outbox import NotificationOutbox, NotificationSnapshot
 from payments.notifications.notifier import OutcomeNotifier
-from payments.omari import OmariClient
 from parsing import InvalidInput, booking_reference_key
-from payments.service import PaymentPolicy, PaymentService, SubmitOutcome
+from payments.assembly import payment_service
+from payments.service import HeldDecision, PaymentService, ResolveOutcome, SubmitOutcome
 from payments.store.retention import purge_conversations
 from payments.settings import load_settings
 from payments.snapshots import TransactionSnapshot
@@ -135,8 +135,7 @@ def _find_booking(store: BookingStore, reference: str):
 
 
 def _service(store: BookingStore) -> PaymentService:
-    settings = load_settings()
-    return PaymentService(store, OmariClient.from_settings(settings), PaymentPolicy.from_settings(settings))
+    return payment_service(store, load_settings())
 
 
 def cmd_reconcile(store: BookingStore, args: argparse.Namespace) -> int:
@@ -226,28 +225,15 @@ def cmd_overpaid(store: BookingStore, args: argparse.Namespace) -> int:
 
 def cmd_resolve_held(store: BookingStore, args: argparse.Namespace) -> int:
     """Credit (our amount) or fail a payment held for review, once a person has checked it."""
-    transaction = store.get_transaction(args.reference)
-    if transaction is None or transaction.status != TransactionStatus.HELD.value:
+    decision = HeldDecision.CREDIT if args.credit else HeldDecision.FAIL
+    resolution = _service(store).resolve_held(args.reference, decision, args.note)
+    if resolution.outcome is ResolveOutcome.NOT_HELD:
         print(f"no held transaction {args.reference!r}", file=sys.stderr)
         return 1
-    note = f"resolved by hand: {args.note}"[:255]
-    if args.credit:
-        done = store.credit_booking(
-            args.reference, payment_reference=transaction.payment_reference,
-            debit_reference=transaction.debit_reference, response_code=transaction.response_code,
-            response_message=note, from_statuses=[TransactionStatus.HELD.value],
-        )
-    else:
-        done = store.move_transaction(
-            args.reference, from_statuses=[TransactionStatus.HELD.value],
-            to_status=TransactionStatus.FAILED.value, response_message=note,
-        )
-    if not done:
+    if resolution.outcome is ResolveOutcome.SETTLED_MEANWHILE or resolution.transaction is None:
         print(f"{args.reference} was settled by someone else meanwhile", file=sys.stderr)
         return 1
-    settled = store.get_transaction(args.reference)
-    if settled is not None:  # the row just moved: only a DELETE by hand can have removed it
-        _print(transaction_as_dict(settled), args.json)
+    _print(transaction_as_dict(resolution.transaction), args.json)
     return 0
 
 

@@ -12,21 +12,14 @@ from decimal import Decimal
 from typing import Optional, Tuple
 
 from payments.limits.policy import RequestLimit, booking_lookup_limit, otp_request_limits
+from payments.omari import DeclineReason  # re-exported: the service's vocabulary
 from payments.settings import Settings
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 
-WRONG_OTP_CODE = "055"
-# Answers that sound final but do not prove the wallet was left alone: a
+# Refusals that sound final but do not prove the wallet was left alone: a
 # "duplicate" may mean the first /request went through, and "not found" for a
 # reference O'mari accepted at /auth is O'mari's confusion, not a refusal.
-INCONCLUSIVE_CODES = {"026", "025"}
-# O'mari codes we can explain to a customer; anything else is "declined".
-DECLINE_REASONS = {
-    "014": "not_registered",
-    "051": "insufficient_funds",
-    "055": "wrong_otp",
-    "075": "otp_attempts_exceeded",
-}
+INCONCLUSIVE_REASONS = frozenset({DeclineReason.DUPLICATE_REFERENCE, DeclineReason.TRANSACTION_NOT_FOUND})
 MAX_OTP_ATTEMPTS = 3
 OTP_LIFETIME = timedelta(minutes=5)
 
@@ -113,6 +106,26 @@ class BookingLookup:
     outcome: LookupOutcome
     booking: Optional[BookingSnapshot] = None
     retry_after: Optional[timedelta] = None
+
+
+class HeldDecision(str, enum.Enum):
+    """A person's decision on a payment held for review (`ops resolve-held`)."""
+
+    CREDIT = "credit"  # O'mari confirmed our amount: credit the booking with it
+    FAIL = "fail"  # not ours to credit (refunded at O'mari)
+
+
+class ResolveOutcome(str, enum.Enum):
+    RESOLVED = "resolved"
+    NOT_HELD = "not_held"  # no such transaction, or it is not held for review
+    SETTLED_MEANWHILE = "settled_meanwhile"  # someone else resolved it between the read and the update
+
+
+@dataclass(frozen=True)
+class HeldResolution:
+    outcome: ResolveOutcome
+    # With RESOLVED: the transaction as the decision left it.
+    transaction: Optional[TransactionSnapshot] = None
 
 
 class CancelOutcome(str, enum.Enum):

@@ -24,19 +24,21 @@ from payments.amount_rules import BalanceReserved
 from payments.limits.lookups import BookingLookupLimiter, DatabaseLookupLimiter
 from payments.store.models import TransactionStatus, utc_now
 from payments.notifications.outbox import NotificationOutbox
-from payments.omari import OmariClient, Outcome, mask_msisdn
+from payments.omari import DebitResult, OmariClient, Outcome, mask_msisdn
 from payments.outcomes import (  # noqa: F401 - re-exported: callers import them from here
-    DECLINE_REASONS,
-    INCONCLUSIVE_CODES,
+    INCONCLUSIVE_REASONS,
     MAX_OTP_ATTEMPTS,
     OTP_LIFETIME,
-    WRONG_OTP_CODE,
     BookingLookup,
     CancelOutcome,
+    DeclineReason,
+    HeldDecision,
+    HeldResolution,
     LookupOutcome,
     PaymentPolicy,
     PaymentResult,
     PaymentStart,
+    ResolveOutcome,
     StartOutcome,
     SubmitOutcome,
 )
@@ -77,6 +79,7 @@ class PaymentService:
         self._result = settlement.result
         self._result_for_unclaimable = settlement.result_for_status
         self._fail = settlement.fail
+        self._resolve_held = settlement.resolve_held
 
     def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
         return self._store.find_booking(lookup_key)
@@ -171,7 +174,7 @@ class PaymentService:
         logger.info("auth for %s on %s: %s", mask_msisdn(msisdn), reference, auth.outcome.value)
         if auth.outcome is Outcome.UNCERTAIN:
             return PaymentStart(StartOutcome.UNAVAILABLE, self._store.get_transaction(reference))
-        if DECLINE_REASONS.get(auth.response_code or "") == "not_registered":
+        if auth.decline_reason is DeclineReason.NOT_REGISTERED:
             return PaymentStart(StartOutcome.NOT_REGISTERED, self._store.get_transaction(reference))
         return PaymentStart(StartOutcome.DECLINED, self._store.get_transaction(reference))
 
@@ -192,8 +195,8 @@ class PaymentService:
             return self._refused_claim(transaction_reference)
 
         debit = self._omari.request_payment(transaction.msisdn, transaction_reference, otp)
-        if debit.outcome is Outcome.DECLINED and debit.response_code == WRONG_OTP_CODE:
-            return self._wrong_otp(transaction_reference)
+        if debit.decline_reason is DeclineReason.WRONG_OTP:
+            return self._wrong_otp(transaction_reference, debit)
         # Whatever /request said, O'mari's own record decides whether to credit.
         try:
             return self._settle(transaction, debit, self._omari.query(transaction_reference))
@@ -267,6 +270,10 @@ class PaymentService:
         self._void_if_not_debited(transaction_reference)
         return CancelOutcome.CANCELLED
 
+    def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str = "") -> HeldResolution:
+        """A person's decision on a payment held for review (payments/settlement.py): credited or failed once."""
+        return self._resolve_held(transaction_reference, decision, note)
+
     # -- internals -----------------------------------------------------------
 
     def _close_stale(self, transaction: TransactionSnapshot) -> PaymentResult:
@@ -331,13 +338,13 @@ class PaymentService:
         retry_after = (oldest + WALLET_GUESS_WINDOW - utc_now()) if oldest else WALLET_GUESS_WINDOW
         return self._result(SubmitOutcome.WALLET_OTP_LIMIT, transaction_reference, retry_after=retry_after)
 
-    def _wrong_otp(self, transaction_reference: str) -> PaymentResult:
+    def _wrong_otp(self, transaction_reference: str, debit: DebitResult) -> PaymentResult:
         attempts = self._store.count_wrong_otp(transaction_reference)
         if attempts >= MAX_OTP_ATTEMPTS:
             self._fail(
                 transaction_reference,
                 TransactionStatus.OTP_SENT,
-                response_code=WRONG_OTP_CODE,
+                response_code=debit.response_code,  # O'mari's own code, kept on the row as it came
                 response_message="too many wrong OTPs",
             )
             return self._result(SubmitOutcome.OTP_ATTEMPTS_EXCEEDED, transaction_reference)

@@ -9,11 +9,18 @@ report the state it ended in.
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Optional, Union
 
 from payments.store.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
 from payments.omari import DebitResult, Outcome, QueryResult
-from payments.outcomes import INCONCLUSIVE_CODES, PaymentResult, SubmitOutcome
+from payments.outcomes import (
+    INCONCLUSIVE_REASONS,
+    HeldDecision,
+    HeldResolution,
+    PaymentResult,
+    ResolveOutcome,
+    SubmitOutcome,
+)
 from payments.snapshots import TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -27,8 +34,10 @@ _OUTCOME_OF_STATUS = {
 }
 
 
-def _is_refusal(outcome: Outcome, response_code: Optional[str]) -> bool:
-    return outcome is Outcome.DECLINED and response_code not in INCONCLUSIVE_CODES
+def _is_refusal(answer: Optional[Union[DebitResult, QueryResult]]) -> bool:
+    """O'mari clearly said no, with a reason that proves the money did not move."""
+    return (answer is not None and answer.decline_reason is not None
+            and answer.decline_reason not in INCONCLUSIVE_REASONS)
 
 
 class Settlement:
@@ -79,9 +88,7 @@ class Settlement:
             # Whether this call or a racing one credited it, it is now a success.
             return self.result_for_status(transaction_reference)
 
-        clearly_declined = _is_refusal(query.outcome, query.response_code) or (
-            debit is not None and _is_refusal(debit.outcome, debit.response_code)
-        )
+        clearly_declined = _is_refusal(query) or _is_refusal(debit)
         if clearly_declined:
             code = debit.response_code if debit and debit.response_code else query.response_code
             message = debit.message if debit else query.message
@@ -92,6 +99,34 @@ class Settlement:
             return self.result_for_status(transaction_reference)
         logger.warning("outcome of %s unknown; left pending for reconciliation", transaction_reference)
         return self.result(SubmitOutcome.PENDING, transaction_reference)
+
+    def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str) -> HeldResolution:
+        """A person's decision on a held payment: credit our amount, or fail it, exactly once.
+
+        The only way out of ``held``: reconciliation leaves such payments alone.
+        Both moves are conditional on the row still being held, so two people
+        (or a person and a retry) resolving it at once change it once.
+        """
+        transaction = self._store.get_transaction(transaction_reference)
+        if transaction is None or transaction.status != TransactionStatus.HELD.value:
+            return HeldResolution(ResolveOutcome.NOT_HELD)
+        response_message = f"resolved by hand: {note}"[:255]
+        if decision is HeldDecision.CREDIT:
+            # Our amount, never O'mari's differing one: that difference is why it was held.
+            done = self._store.credit_booking(
+                transaction_reference,
+                payment_reference=transaction.payment_reference,
+                debit_reference=transaction.debit_reference,
+                response_code=transaction.response_code,
+                response_message=response_message,
+                from_statuses=[TransactionStatus.HELD.value],
+            )
+        else:
+            done = self.fail(transaction_reference, TransactionStatus.HELD, response_message=response_message)
+        if not done:
+            return HeldResolution(ResolveOutcome.SETTLED_MEANWHILE)
+        logger.info("held payment %s resolved by hand: %s", transaction_reference, decision.value)
+        return HeldResolution(ResolveOutcome.RESOLVED, self._store.get_transaction(transaction_reference))
 
     def result_for_status(self, transaction_reference: str) -> PaymentResult:
         """What the transaction's current state means for the customer, with that same snapshot."""

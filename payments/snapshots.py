@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
+from payments.omari import DeclineReason, reason_of_recorded_code
 from payments.store.models import Booking, PaymentTransaction
 
 
@@ -64,6 +65,11 @@ class TransactionSnapshot:
     response_message: Optional[str]
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def decline_reason(self) -> Optional[DeclineReason]:
+        """Why O'mari refused this payment, from the code its row keeps; None if none was recorded."""
+        return reason_of_recorded_code(self.response_code)
 
     @classmethod
     def of(cls, transaction: PaymentTransaction) -> "TransactionSnapshot":

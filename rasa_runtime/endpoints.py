@@ -1,10 +1,12 @@
-"""What endpoints.yml's ``${VARIABLES}`` mean when they are unset: the one-machine defaults.
+"""What deploy/endpoints.scaled.yml's ``${VARIABLES}`` mean when they are unset: the one-machine defaults.
 
-Rasa expands ``${VAR}`` in endpoints.yml but refuses one that is unset, and
-has no syntax for a default. So the defaults live here, in one place, and
+Rasa expands ``${VAR}`` in an endpoints file but refuses one that is unset,
+and has no syntax for a default. So the defaults live here, in one place, and
 ``python -m rasa_runtime.server`` (how every make target and test starts Rasa)
-applies them before Rasa reads the file. A deployment that sets the variables
-itself (docker-compose.yml does) needs nothing from this module.
+applies them before Rasa reads the file. The checkout's endpoints.yml is the
+same setup written out with these values, for Rasa's own commands
+(tests/unit/test_deployment_files.py keeps the two equal). A deployment that
+sets the variables itself (docker-compose.yml does) needs nothing from this module.
 """
 from __future__ import annotations
 

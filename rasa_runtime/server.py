@@ -6,39 +6,47 @@
 tools.stack starts Rasa through this module (make run / serve, the end-to-end
 tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 
-- fills the endpoints.yml variables left unset with the one-machine defaults
-  (rasa_runtime/endpoints.py): plain `rasa run` refuses an unset ${VAR};
-- with `lock_store: type: redis`, uses rasa_runtime/stores/redis_lock_store.py, whose
-  tickets are atomic across Rasa instances (RasaHQ/rasa#9213);
-- applies rasa_runtime/speedups.py: per-turn costs taken out, leaving what
-  Rasa answers exactly as it was;
-- installs rasa_runtime/turns/channel_guard.py: every conversation named by the channel
-  that received it, and over-long messages answered without NLU (Rasa is not
-  started without it);
-- installs rasa_runtime/stores/resilient_tracker_store.py: a store outage is retried, then
-  answered with an apology, never taken for an empty conversation or saved
-  to memory (not started without it);
-- installs rasa_runtime/stores/otp_redaction.py: `[OTP]` instead of the code in every
-  saved conversation (not started without it either);
-- installs rasa_runtime/turns/turn_bounds.py: long sessions continued in a new one, and
-  a per-sender message rate (SENDER_MESSAGES_PER_MINUTE);
+- fills the ${VARIABLES} of an environment-driven endpoints file
+  (deploy/endpoints.scaled.yml) left unset with the one-machine defaults
+  (rasa_runtime/endpoints.py); the checkout's endpoints.yml has none;
 - refuses `--enable-api` without `--auth-token` unless Rasa listens on
-  loopback only: the HTTP API reads and writes every conversation.
+  loopback only: the HTTP API reads and writes every conversation;
+- installs the patches of ``project_patches``, in that order, each checked
+  against the exact Rasa version it was written for (rasa_runtime/patching.py).
+
+*Safety* patches: Rasa is not started when one does not fit, since it would
+then be wrong about who is paying or lose conversations:
+- rasa_runtime/stores/redis_lock_store.py: with `lock_store: type: redis`,
+  tickets atomic across Rasa instances (RasaHQ/rasa#9213);
+- rasa_runtime/turns/channel_guard.py: every conversation named by the channel
+  that received it, and over-long messages answered without NLU;
+- rasa_runtime/stores/resilient_tracker_store.py: a store outage is retried, then
+  answered with an apology, never taken for an empty conversation or saved
+  to memory;
+- rasa_runtime/stores/otp_redaction.py: `[OTP]` instead of the code in every
+  saved conversation.
+
+*Speed* patches: one that does not fit is left out with a warning, and Rasa
+runs its own code, answering the same:
+- rasa_runtime/turns/turn_bounds.py: long sessions continued in a new one, and
+  a per-sender message rate (SENDER_MESSAGES_PER_MINUTE);
+- rasa_runtime/speedups.py: per-turn costs taken out.
 """
 from __future__ import annotations
 
 import logging
 import os
 import sys
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
-from rasa_runtime.turns.channel_guard import ChannelGuardUnavailable, install_channel_guard
-from rasa_runtime.stores.otp_redaction import OtpRedactionUnavailable, install_otp_redaction
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
-from rasa_runtime.speedups import apply_all
-from rasa_runtime.stores.redis_lock_store import use_atomic_redis_lock_store
-from rasa_runtime.stores.resilient_tracker_store import ResilienceUnavailable, install_resilient_tracker_store
-from rasa_runtime.turns.turn_bounds import install_turn_bounds
+from rasa_runtime.patching import Patch, PatchRefused, install_all
+from rasa_runtime.speedups import SPEEDUPS
+from rasa_runtime.stores.otp_redaction import OTP_REDACTION
+from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
+from rasa_runtime.stores.resilient_tracker_store import resilient_tracker_store_patch, retry_budget
+from rasa_runtime.turns.channel_guard import channel_guard_patch, max_message_chars
+from rasa_runtime.turns.turn_bounds import turn_bounds_patches
 
 logger = logging.getLogger(__name__)
 
@@ -72,23 +80,32 @@ def api_exposure_problem(arguments: Sequence[str]) -> Optional[str]:
             "(or --interface 127.0.0.1 for a development run)")
 
 
+def project_patches(environ: Mapping[str, str]) -> List[Patch]:
+    """Every replacement of Rasa's code, in the order they go in; ValueError on a bad setting.
+
+    The resilient store replaces FailSafeTrackerStore.save and Agent.handle_message
+    outright, so it goes before the OTP redaction and the rate limit, which wrap them.
+    """
+    return [
+        ATOMIC_REDIS_LOCK_STORE,
+        channel_guard_patch(max_message_chars(environ)),
+        resilient_tracker_store_patch(retry_budget(environ)),
+        OTP_REDACTION,
+        *turn_bounds_patches(environ),
+        *SPEEDUPS,
+    ]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     arguments = sys.argv[1:] if argv is None else argv
     problem = api_exposure_problem(arguments)
     if problem:
         sys.exit(f"error: {problem}")
-    use_atomic_redis_lock_store()
     try:
         apply_endpoint_defaults(os.environ)
-        install_channel_guard()
-        install_resilient_tracker_store()  # before the OTP redaction, which wraps its save
-        install_otp_redaction()
-        install_turn_bounds()  # long sessions continued, a per-sender rate (raises ValueError)
-    except (EndpointSettingError, ChannelGuardUnavailable, ResilienceUnavailable, OtpRedactionUnavailable,
-            ValueError) as error:
+        install_all(project_patches(os.environ))
+    except (EndpointSettingError, PatchRefused, ValueError) as error:
         sys.exit(f"error: {error}")
-    for speedup in apply_all():
-        logger.warning("not applied, Rasa runs this part unchanged: %s", speedup)
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *arguments]

@@ -1,9 +1,10 @@
 """Costs of Rasa 3.6 taken out of every turn, each leaving what Rasa answers exactly as it was.
 
-rasa_runtime.server applies them all before Rasa starts (`apply_all`). Each
-function returns True when applied and leaves Rasa untouched when it cannot
-be, so a Rasa upgrade runs slower, never differently. The figures are shares
-of Rasa's CPU time in a py-spy profile of 50 customers paying at once.
+rasa_runtime.server installs them all (``SPEEDUPS``) before Rasa starts. Each
+is a speed patch (rasa_runtime/patching.py): written for the exact Rasa
+version pinned, and one that does not fit that Rasa is left out with a
+warning, so a Rasa upgrade runs slower, never differently. The figures are
+shares of Rasa's CPU time in a py-spy profile of 50 customers paying at once.
 
 1. Action-server answers (about 6 %). Rasa checks every answer with
    ``jsonschema.validate``, which first re-validates the schema itself, then
@@ -31,12 +32,12 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 import ujson
 
-from rasa_runtime.patching import is_patched, mark
-from rasa_runtime.stores.sql_tracker_speedups import speed_up_sql_tracker_store, tune_sqlite_tracker_store
+from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, install
+from rasa_runtime.stores.sql_tracker_speedups import SQL_TRACKER_STATEMENTS, SQLITE_TRACKER_STORE
 
 # 1. Action-server answers ----------------------------------------------------
 
@@ -79,44 +80,42 @@ def answer_checker(schema: Dict[str, Any]) -> Optional[Callable[[Any], bool]]:
     return passes
 
 
-def check_action_answers_once() -> bool:
-    """Make RemoteAction check answers with `answer_checker`; True if applied."""
-    try:
-        from rasa.core.actions.action import RemoteAction
-    except ImportError:  # Rasa reorganised: run unpatched
-        return False
-    original = RemoteAction._validate_action_result
-    if is_patched(original):
-        return True
+def _check_answers_once(originals: Originals) -> Dict[str, Any]:
+    from rasa.core.actions.action import RemoteAction
+
+    original = originals[_VALIDATE_ANSWER]
     spec = RemoteAction.action_response_format_spec
     passes = answer_checker(spec())
     if passes is None:
-        return False
+        raise PatchDoesNotFit("Rasa's action answer schema is not a oneOf of distinct event names")
 
     def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         if type(self).action_response_format_spec is spec and passes(result):
             return True
         return original(self, result)  # an invalid answer (or another schema): Rasa's check and message
 
-    RemoteAction._validate_action_result = mark(_validate_action_result)
-    return True
+    return {_VALIDATE_ANSWER: _validate_action_result}
+
+
+_VALIDATE_ANSWER = "rasa.core.actions.action:RemoteAction._validate_action_result"
+ACTION_ANSWERS = Patch("action answers checked against their own event schema", PatchKind.SPEED,
+                       (_VALIDATE_ANSWER,), _check_answers_once)
+
+
+def check_action_answers_once() -> bool:
+    """Make RemoteAction check answers with `answer_checker`; True if applied."""
+    return install(ACTION_ANSWERS).applied
 
 
 # 2. Loading DIET -------------------------------------------------------------
 
-def build_model_weights_eagerly() -> bool:
-    """Make Rasa's TensorFlow models build their weights without tracing a training graph."""
-    import rasa
-    from rasa.utils.tensorflow.models import RasaModel
-
-    if not rasa.__version__.startswith("3.6.") or is_patched(RasaModel.load):
-        # The replacement mirrors Rasa 3.6's RasaModel.load; another version runs its own.
-        return is_patched(RasaModel.load)
+def _load_weights_eagerly(originals: Originals) -> Dict[str, Any]:
+    """RasaModel.load as Rasa 3.6 has it, with the shaping step run eagerly."""
     import tensorflow as tf
     from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
     from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 
-    original = RasaModel.load.__func__
+    original = originals[_MODEL_LOAD].__func__
 
     def load(cls: Any, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
              finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
@@ -133,19 +132,26 @@ def build_model_weights_eagerly() -> bool:
             model.run_inference(predict_data_example)  # trace prediction now, not on the first customer
         return model
 
-    RasaModel.load = classmethod(mark(load))
-    return True
+    return {_MODEL_LOAD: classmethod(load)}
+
+
+_MODEL_LOAD = "rasa.utils.tensorflow.models:RasaModel.load"
+# Mirrors Rasa 3.6.21's RasaModel.load (it does not call it): another version runs its own.
+DIET_WEIGHTS = Patch("DIET's weights built eagerly", PatchKind.SPEED, (_MODEL_LOAD,), _load_weights_eagerly,
+                     replaces=(_MODEL_LOAD,))
+
+
+def build_model_weights_eagerly() -> bool:
+    """Make Rasa's TensorFlow models build their weights without tracing a training graph."""
+    return install(DIET_WEIGHTS).applied
 
 
 # 4. Event types --------------------------------------------------------------
 
-def cache_event_types() -> bool:
-    """Make Event.resolve_by_type remember its answers until a new Event subclass is defined."""
+def _remember_event_types(originals: Originals) -> Dict[str, Any]:
     from rasa.shared.core.events import Event
 
-    original: Callable[..., Optional[Type[Event]]] = Event.resolve_by_type
-    if is_patched(original):
-        return True
+    original: Callable[..., Optional[Type[Event]]] = originals[_RESOLVE_EVENT]
     found: Dict[str, Type[Event]] = {}
 
     def resolve_by_type(type_name: str, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
@@ -165,9 +171,18 @@ def cache_event_types() -> bool:
         else:
             super(Event, cls).__init_subclass__(**kwargs)
 
-    Event.__init_subclass__ = classmethod(__init_subclass__)
-    Event.resolve_by_type = staticmethod(mark(resolve_by_type))
-    return True
+    return {_RESOLVE_EVENT: staticmethod(resolve_by_type), _NEW_EVENT_CLASS: classmethod(__init_subclass__)}
+
+
+_RESOLVE_EVENT = "rasa.shared.core.events:Event.resolve_by_type"
+_NEW_EVENT_CLASS = "rasa.shared.core.events:Event.__init_subclass__"
+EVENT_TYPES = Patch("event types remembered", PatchKind.SPEED, (_RESOLVE_EVENT, _NEW_EVENT_CLASS),
+                    _remember_event_types)
+
+
+def cache_event_types() -> bool:
+    """Make Event.resolve_by_type remember its answers until a new Event subclass is defined."""
+    return install(EVENT_TYPES).applied
 
 
 # 5. Calls to the action server ------------------------------------------------
@@ -180,36 +195,31 @@ def dumps_json(value: Any) -> str:
         return json.dumps(value)
 
 
-def encode_endpoint_requests_with_ujson() -> bool:
-    """Make Rasa's HTTP client sessions (action server, NLG) encode JSON bodies with `dumps_json`."""
+def _encode_with_ujson(originals: Originals) -> Dict[str, Any]:
     import aiohttp
-    from rasa.utils.endpoints import EndpointConfig
 
-    original = EndpointConfig.session
-    if is_patched(original):
-        return True
+    if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):
+        raise PatchDoesNotFit("aiohttp's ClientSession has no _json_serialize")
+    original = originals[_ENDPOINT_SESSION]
 
     def session(self: Any) -> Any:
         client = original(self)
         client._json_serialize = dumps_json  # what aiohttp's json_serialize argument sets
         return client
 
-    if "_json_serialize" not in getattr(aiohttp.ClientSession, "ATTRS", ()):
-        return False  # aiohttp reorganised: run unpatched
-    EndpointConfig.session = mark(session)
-    return True
+    return {_ENDPOINT_SESSION: session}
 
 
-SPEEDUPS: Dict[str, Callable[[], bool]] = {
-    "action answers checked against their own event schema": check_action_answers_once,
-    "DIET's weights built eagerly": build_model_weights_eagerly,
-    "SQLite tracker store pooled, in WAL mode": tune_sqlite_tracker_store,
-    "conversations loaded and saved with cheaper statements": speed_up_sql_tracker_store,
-    "event types remembered": cache_event_types,
-    "action-server calls encoded with ujson": encode_endpoint_requests_with_ujson,
-}
+_ENDPOINT_SESSION = "rasa.utils.endpoints:EndpointConfig.session"
+UJSON_REQUESTS = Patch("action-server calls encoded with ujson", PatchKind.SPEED, (_ENDPOINT_SESSION,),
+                       _encode_with_ujson)
 
 
-def apply_all() -> List[str]:
-    """Apply every speed-up; the names of those that could not be (Rasa changed)."""
-    return [name for name, apply in SPEEDUPS.items() if not apply()]
+def encode_endpoint_requests_with_ujson() -> bool:
+    """Make Rasa's HTTP client sessions (action server, NLG) encode JSON bodies with `dumps_json`."""
+    return install(UJSON_REQUESTS).applied
+
+
+# In the order rasa_runtime.server installs them.
+SPEEDUPS: Tuple[Patch, ...] = (ACTION_ANSWERS, DIET_WEIGHTS, SQLITE_TRACKER_STORE, SQL_TRACKER_STATEMENTS,
+                               EVENT_TYPES, UJSON_REQUESTS)

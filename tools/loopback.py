@@ -84,13 +84,13 @@ def loopback_stack(
         OMARI_API_BASE_URL=running.omari_base_url,
         OMARI_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,
         SANDBOX_MERCHANT_KEY=LOOPBACK_MERCHANT_KEY,
-        # The real endpoints.yml with its one-machine stores (conversations in SQLite).
+        # The environment-driven endpoints, with one-machine stores (conversations in SQLite).
         ACTION_ENDPOINT_URL=f"{running.action_url}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{workdir / 'conversations.db'}",
     )
     # An override wins (e.g. ACTION_ENDPOINT_URL through a test's recording proxy).
     running.env = env = devstack.base_env(**{**defaults, **dict(env_overrides or {})})
-    endpoints = REPO / "endpoints.yml"
+    endpoints = devstack.ENVIRONMENT_ENDPOINTS
     with ExitStack() as stack:
         started = time.monotonic()
         sandbox = devstack.sandbox_process(sandbox_port, env, running.log_dir)

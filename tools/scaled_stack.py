@@ -6,8 +6,9 @@
     sandbox     O'mari, as in every other stack
 
 It is what docker-compose.yml runs, with processes instead of containers and
-the same nginx template (deploy/nginx/), configured only through the
-environment variables the README's "Scaling out" lists. `make test-scale`
+the same nginx template (deploy/nginx/) and endpoints
+(deploy/endpoints.scaled.yml), configured only through the environment
+variables the README's "Scaling out" lists. `make test-scale`
 (tests/scale/) starts one; each server runs from the machine's own packages
 on free loopback ports (tools/local_servers.py).
 """
@@ -93,7 +94,7 @@ class ScaledStack:
 
     def spawn_rasa(self, index: int) -> devstack.Service:
         self.rasa[index] = devstack.rasa_server_process(
-            self.rasa_ports[index], REPO / "endpoints.yml", self.rasa_env, self.log_dir / f"rasa-{index}",
+            self.rasa_ports[index], devstack.ENVIRONMENT_ENDPOINTS, self.rasa_env, self.log_dir / f"rasa-{index}",
             model=self.model,
         )
         return self.rasa[index]

@@ -38,6 +38,12 @@ from payments.settings import DEFAULT_RASA_API_TOKEN_FILE, load_settings
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 LOG_DIR = REPO / "run" / "logs"
+# The checkout's endpoints.yml is the one-machine setup written out (for
+# Rasa's own commands); a stack that chooses its ports and stores by
+# environment variable gives Rasa the file that reads them, with
+# rasa_runtime/endpoints.py's defaults for those left unset.
+ONE_MACHINE_ENDPOINTS = REPO / "endpoints.yml"
+ENVIRONMENT_ENDPOINTS = REPO / "deploy" / "endpoints.scaled.yml"
 
 
 class ServiceFailedToStart(RuntimeError):
@@ -104,13 +110,13 @@ def _die_with_parent() -> None:
         pass
 
 
-def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = LOG_DIR, cwd: Path = REPO) -> Service:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = open(log_path, "w")  # closed when the process ends
     process = subprocess.Popen(
         list(argv),
-        cwd=REPO,
+        cwd=cwd,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -267,7 +273,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with ExitStack() as stack:
         try:
             start_backends(stack, env, args.sandbox_port, args.action_port)
-            rasa = rasa_server_process(args.rasa_port, REPO / "endpoints.yml", env)
+            rasa = rasa_server_process(args.rasa_port, ENVIRONMENT_ENDPOINTS, env)
             stack.enter_context(running(rasa, rasa_status_url(f"http://127.0.0.1:{args.rasa_port}", env), 180))
             print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook).")
             interval = load_settings(env).reconcile_interval_seconds

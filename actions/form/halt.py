@@ -37,7 +37,7 @@ class HaltReason(str, enum.Enum):
     BALANCE_IN_PROGRESS = "balance_in_progress"
     # Messages that answer nothing (actions/form/non_answers.py):
     NOT_A_PAYMENT = "not_a_payment"
-    CLOSED_PAYMENT_CODE = "closed_payment_code"
+    OTP_AFTER_CLOSE = "closed_payment_code"
 
 
 def halt(reason: HaltReason) -> SlotValues:

@@ -50,7 +50,7 @@ class NonAnswers:
                 response="utter_otp_for_closed_payment",
                 fresh_otp_request=fresh_otp_payload(closed_payment(tracker)),
             )
-            return [SlotSet(HALT_SLOT, HaltReason.CLOSED_PAYMENT_CODE.value)]
+            return [SlotSet(HALT_SLOT, HaltReason.OTP_AFTER_CLOSE.value)]
         if intent == NEW_OTP_INTENT and not starting:
             return await self._new_otp_in_payment(dispatcher, tracker)
         return None

@@ -19,7 +19,7 @@ from actions.form.halt import HALT_SLOT, HaltReason, halt_reason
 from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.identity import verified_phone_number
 from parsing import CHANNEL_NAMES
-from payments.service import DECLINE_REASONS, CancelOutcome, PaymentService
+from payments.service import CancelOutcome, DeclineReason, PaymentService
 from actions.presentation import describe_booking_status, format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
@@ -53,13 +53,13 @@ HALT_RESPONSES: Dict[HaltReason, Optional[Text]] = {
     HaltReason.OTP_LIMIT_REACHED: None,
     # actions/form/non_answers.py has already answered these:
     HaltReason.NOT_A_PAYMENT: None,
-    HaltReason.CLOSED_PAYMENT_CODE: None,
+    HaltReason.OTP_AFTER_CLOSE: None,
     HaltReason.WALLET_OTP_LIMIT: None,
     HaltReason.LOOKUPS_PAUSED: None,
     HaltReason.BALANCE_IN_PROGRESS: None,
 }
 # Halts that keep the closed payment's "Send a fresh OTP" offer standing.
-KEEPS_FRESH_OTP_OFFER = frozenset({HaltReason.NOT_A_PAYMENT, HaltReason.CLOSED_PAYMENT_CODE})
+KEEPS_FRESH_OTP_OFFER = frozenset({HaltReason.NOT_A_PAYMENT, HaltReason.OTP_AFTER_CLOSE})
 # Outcomes whose message offers "Send a fresh OTP" (actions/payment/fresh_otp.py).
 FRESH_OTP_OUTCOMES = frozenset({"otp_attempts_exceeded", "otp_expired"})
 OUTCOME_RESPONSES: Dict[Text, Text] = {
@@ -176,11 +176,10 @@ class ActionConcludePayment(Action):
             return
         transaction, booking = receipt
         if outcome == "declined":
-            reason = DECLINE_REASONS.get(transaction.response_code or "", "declined")
             # Declined after /request went out: the wording never claims nothing moved.
             dispatcher.utter_message(
                 response="utter_payment_declined_insufficient_funds"
-                if reason == "insufficient_funds"
+                if transaction.decline_reason is DeclineReason.INSUFFICIENT_FUNDS
                 else "utter_payment_declined_after_request",
                 support_contact=settings().support_contact,
             )

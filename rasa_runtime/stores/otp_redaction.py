@@ -20,15 +20,15 @@ tracker's events are redacted in place:
   history; its slot event keeps the amount.
 
 Redacting is idempotent (``[OTP]`` holds no digits), so events saved by an
-earlier turn are left as they are. Applied by rasa_runtime.server; Rasa is not
-started if it cannot be.
+earlier turn are left as they are. A safety patch (rasa_runtime/patching.py),
+installed by rasa_runtime.server; Rasa is not started if it does not fit.
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Set
+from typing import Any, Dict, Iterable, Set
 
-from rasa_runtime.patching import is_patched, mark
+from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 MARKER = "[OTP]"
 OTP_SLOT = "otp"
@@ -36,10 +36,6 @@ REQUESTED_SLOT = "requested_slot"
 CLOSED_PAYMENT_SLOT = "closed_payment"
 # Digit groups as parse_otp reads them (parsing/otp.py), bounded by non-digits.
 _DIGIT_GROUP = re.compile(r"(?<![0-9])[0-9](?:[\s-]*[0-9])*(?![0-9])")
-
-
-class OtpRedactionUnavailable(RuntimeError):
-    """Rasa's tracker store no longer has the save this module wraps."""
 
 
 def _is_lone_code(text: Any) -> bool:
@@ -95,18 +91,23 @@ def redact_events(events: Iterable[Any]) -> None:
             _redact_user_event(event, codes, requested == OTP_SLOT or (otp_asked and _is_lone_code(event.text)))
 
 
-def install_otp_redaction() -> None:
-    """Redact every tracker just before Rasa's (fail-safe) tracker store saves it; raises if it cannot."""
-    from rasa.core.tracker_store import FailSafeTrackerStore
+_SAVE = "rasa.core.tracker_store:FailSafeTrackerStore.save"
 
-    original = FailSafeTrackerStore.__dict__.get("save")
-    if original is None:
-        raise OtpRedactionUnavailable("rasa's FailSafeTrackerStore.save changed; not starting with OTPs at rest")
-    if is_patched(original):
-        return
+
+def _redacting_save(originals: Originals) -> Dict[str, Any]:
+    original = originals[_SAVE]
 
     async def save(self: Any, tracker: Any) -> None:
         redact_events(tracker.events)
         await original(self, tracker)
 
-    FailSafeTrackerStore.save = mark(save)
+    return {_SAVE: save}
+
+
+OTP_REDACTION = Patch("OTP redaction", PatchKind.SAFETY, (_SAVE,), _redacting_save,
+                      without_it="every OTP would be kept in the saved conversations")
+
+
+def install_otp_redaction() -> PatchOutcome:
+    """Redact every tracker just before Rasa's (fail-safe) tracker store saves it; raises PatchRefused if it cannot."""
+    return install(OTP_REDACTION)

@@ -12,7 +12,8 @@ race with issuing the next one.
 Here each of those read-change-write steps runs as a Redis transaction
 (WATCH the lock's key, MULTI/EXEC the write, retry if another instance changed
 it meanwhile), so tickets are unique and handed out in order across every
-instance. ``rasa_runtime.server`` makes ``lock_store: type: redis`` use it.
+instance. ``rasa_runtime.server`` makes ``lock_store: type: redis`` use it: a
+safety patch (rasa_runtime/patching.py), so a Rasa it does not fit is not started.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from redis.exceptions import RedisError
 
+from rasa_runtime.patching import Patch, PatchKind, PatchOutcome, install
 from rasa_runtime.stores.resilient_tracker_store import lock_store as lock_store_outage
 
 T = TypeVar("T")
@@ -98,8 +100,18 @@ class AtomicRedisLockStore(RedisLockStore):
             lock_store_outage.failed(error, "unlock", conversation_id)
 
 
-def use_atomic_redis_lock_store() -> None:
-    """Make ``lock_store: type: redis`` in endpoints.yml build an AtomicRedisLockStore."""
-    from rasa.core import lock_store
+_REDIS_LOCK_STORE = "rasa.core.lock_store:RedisLockStore"
+# Written against Rasa 3.6.21's RedisLockStore, whose methods it overrides whole.
+ATOMIC_REDIS_LOCK_STORE = Patch(
+    "atomic Redis lock store", PatchKind.SAFETY, (_REDIS_LOCK_STORE,),
+    lambda _: {_REDIS_LOCK_STORE: AtomicRedisLockStore},
+    without_it="two Rasa instances could run one conversation's turns at once and lose one",
+    replaces=(_REDIS_LOCK_STORE,))
 
-    lock_store.RedisLockStore = AtomicRedisLockStore
+
+def use_atomic_redis_lock_store() -> PatchOutcome:
+    """Make ``lock_store: type: redis`` in endpoints.yml build an AtomicRedisLockStore.
+
+    Raises PatchRefused if it cannot.
+    """
+    return install(ATOMIC_REDIS_LOCK_STORE)

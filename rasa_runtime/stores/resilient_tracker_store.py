@@ -7,8 +7,9 @@ and saves a tracker it could not store into an in-memory store that nothing
 reads again (that turn's events are lost). In a 5-second PostgreSQL outage
 half of 30 paying customers lost their payment that way (issue 17).
 
-Applied by rasa_runtime.server, for the exact Rasa version it was written
-against (Rasa is not started otherwise):
+A safety patch (rasa_runtime/patching.py), installed by rasa_runtime.server
+for the exact Rasa version it was written against; Rasa is not started
+without it:
 
 - the store's reads and saves are retried for ``TRACKER_STORE_RETRY_SECONDS``
   (3 s by default, pauses doubling from 0.2 s, never blocking the event loop
@@ -23,9 +24,10 @@ against (Rasa is not started otherwise):
 - each outage is logged once per burst (common/outages.py), and ``GET
   /health`` says ``degraded`` while a store is failing.
 
-``FailSafeTrackerStore.save`` is replaced here, so the OTP redaction, which
-wraps that save, must be installed afterwards (rasa_runtime.server does); this
-module refuses to install over it.
+``FailSafeTrackerStore.save`` and ``Agent.handle_message`` are replaced here,
+not wrapped, so the OTP redaction and the sender rate limit, which wrap them,
+are installed afterwards (rasa_runtime.server does); installing this over
+them is refused.
 """
 from __future__ import annotations
 
@@ -33,27 +35,21 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Iterator, Mapping, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Iterator, Mapping, Optional, TypeVar
 
 from common.outages import OutageBurst, StoreHealth
-from rasa_runtime.patching import is_patched, mark
+from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
 
-RASA_VERSION = "3.6.21"
 APOLOGY_RESPONSE = "utter_store_unavailable"
 # Used only if the loaded domain lacks the response (an older model).
 APOLOGY_FALLBACK = "Sorry, we're having a problem on our side right now. Please send that again in a minute."
 DEFAULT_RETRY_SECONDS = 3.0
-_INSTALLED = "_kali_safaris_resilient"
 T = TypeVar("T")
 
 conversation_store = OutageBurst("conversation store", logger)
 lock_store = OutageBurst("lock store", logger)
-
-
-class ResilienceUnavailable(RuntimeError):
-    """This Rasa is not the version these replacements were written for, or the order is wrong."""
 
 
 class ConversationStoreUnavailable(RuntimeError):
@@ -136,9 +132,13 @@ async def apologise(agent: Any, message: Any) -> None:
     await channel.send_text_message(message.sender_id, response_text(agent, APOLOGY_RESPONSE, APOLOGY_FALLBACK))
 
 
-def _replace_fail_safe_store(budget: RetryBudget) -> None:
-    from rasa.core.tracker_store import FailSafeTrackerStore
+_FAIL_SAFE = "rasa.core.tracker_store:FailSafeTrackerStore."
+_STORE_CALLS = tuple(_FAIL_SAFE + name for name in ("retrieve", "retrieve_full_tracker", "save", "keys"))
+_HANDLE_MESSAGE = "rasa.core.agent:Agent.handle_message"
+_CONFIGURE_APP = "rasa.core.run:configure_app"
 
+
+def _retried_store_calls(budget: RetryBudget) -> Dict[str, Any]:
     async def retrieve(self: Any, sender_id: str) -> Any:
         return await with_retries(lambda: self._tracker_store.retrieve(sender_id), budget, "read", sender_id)
 
@@ -152,16 +152,11 @@ def _replace_fail_safe_store(budget: RetryBudget) -> None:
     async def keys(self: Any) -> Any:
         return await with_retries(self._tracker_store.keys, budget, "list")
 
-    for name, replacement in (("retrieve", retrieve), ("retrieve_full_tracker", retrieve_full_tracker),
-                              ("save", save), ("keys", keys)):
-        # Not mark()ed: the OTP redaction takes a marked save for its own and would not wrap it.
-        setattr(FailSafeTrackerStore, name, replacement)
-    setattr(FailSafeTrackerStore, _INSTALLED, True)
+    return dict(zip(_STORE_CALLS, (retrieve, retrieve_full_tracker, save, keys), strict=True))
 
 
-def _answer_outages_with_an_apology() -> None:
+def _outage_answered_with_an_apology() -> Any:
     """Agent.handle_message as Rasa 3.6.21 has it, with a store outage answered instead of raised."""
-    from rasa.core.agent import Agent
     from rasa.core.lock_store import LockError
     from redis.exceptions import RedisError
 
@@ -180,15 +175,12 @@ def _answer_outages_with_an_apology() -> None:
         await apologise(self, message)
         return None
 
-    Agent.handle_message = mark(handle_message, "store_outage_answer")
+    return handle_message
 
 
-def _health_route() -> None:
-    """``GET /health`` on every Rasa server: ok, or degraded while a store is failing."""
-    from rasa.core import run
+def _with_health_route(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Rasa's configure_app, adding ``GET /health``: ok, or degraded while a store is failing."""
     from sanic import response
-
-    original = run.configure_app
 
     def configure_app(*args: Any, **kwargs: Any) -> Any:
         app = original(*args, **kwargs)
@@ -202,22 +194,23 @@ def _health_route() -> None:
 
         return app
 
-    run.configure_app = mark(configure_app)
+    return configure_app
 
 
-def install_resilient_tracker_store(environ: Optional[Mapping[str, str]] = None) -> None:
-    """Apply the replacements above; raises ResilienceUnavailable (or ValueError on a bad setting)."""
-    import rasa
-    from rasa.core.tracker_store import FailSafeTrackerStore
+def resilient_tracker_store_patch(budget: RetryBudget) -> Patch:
+    """The safety patch: reads and saves retried within ``budget``, an outage answered, ``/health``."""
 
-    if getattr(FailSafeTrackerStore, _INSTALLED, False):
-        return
-    if rasa.__version__ != RASA_VERSION:
-        raise ResilienceUnavailable(f"written for Rasa {RASA_VERSION}, found {rasa.__version__}: its "
-                                    "FailSafeTrackerStore would lose conversations in an outage")
-    if is_patched(FailSafeTrackerStore.save):
-        raise ResilienceUnavailable("install the resilient tracker store before the OTP redaction")
-    budget = retry_budget(environ)
-    _replace_fail_safe_store(budget)
-    _answer_outages_with_an_apology()
-    _health_route()
+    def build(originals: Originals) -> Dict[str, Any]:
+        return {**_retried_store_calls(budget), _HANDLE_MESSAGE: _outage_answered_with_an_apology(),
+                _CONFIGURE_APP: _with_health_route(originals[_CONFIGURE_APP])}
+
+    return Patch(
+        "resilient tracker store", PatchKind.SAFETY, (*_STORE_CALLS, _HANDLE_MESSAGE, _CONFIGURE_APP), build,
+        without_it="Rasa's FailSafeTrackerStore would take an outage for an empty conversation and lose it",
+        # None calls Rasa's code: the OTP redaction and the rate limit wrap them, so they go first.
+        replaces=(*_STORE_CALLS, _HANDLE_MESSAGE))
+
+
+def install_resilient_tracker_store(environ: Optional[Mapping[str, str]] = None) -> PatchOutcome:
+    """Install the patch above; raises PatchRefused when it does not fit (ValueError on a bad setting)."""
+    return install(resilient_tracker_store_patch(retry_budget(environ)))

@@ -2,14 +2,19 @@
 
 Conversations are in Rasa's own ``events`` table, with the same rows, in the
 same order, read by the same query: a database written with these changes
-reads the same without them, and the other way round. Applied by
-rasa_runtime.speedups (so by rasa_runtime.server). Shares are of Rasa's CPU time
+reads the same without them, and the other way round. Speed patches
+(rasa_runtime/patching.py), installed with rasa_runtime.speedups by
+rasa_runtime.server. Shares are of Rasa's CPU time
 in a py-spy profile of 50 customers paying at once.
 
 - SQLite, the one-machine default: SQLAlchemy 1.4 opens a SQLite connection
   for every read and write, and each commit waits for the disk. Here
   connections stay pooled and the file is in WAL mode with
-  synchronous=NORMAL. PostgreSQL is untouched.
+  synchronous=NORMAL. PostgreSQL is untouched. What that gives up (SQLite's
+  PRAGMA synchronous documentation): in WAL mode with NORMAL, SQLite syncs
+  the WAL only at checkpoints, so the turns committed since the last one can
+  roll back after a power loss or an operating-system crash; the file is
+  never corrupted by it, and a crash of Rasa itself loses nothing committed.
 - Loading a conversation (about 14 %): Rasa rebuilds its ORM query, and that
   query's cache key, on every turn, and makes an ORM object of every row.
   Here the same SQL is built once per store and only the ``data`` column read.
@@ -27,7 +32,7 @@ import itertools
 import json
 from typing import Any, Dict, List, Optional
 
-from rasa_runtime.patching import is_patched, mark
+from rasa_runtime.patching import Originals, Patch, PatchKind, install
 
 # Set on a tracker this store loaded or saved: (id of that very object, how
 # many of its events are stored). A copy has another id, so it is re-counted.
@@ -41,25 +46,18 @@ def _open_tracker_database(database: str) -> Any:
     # rasa_runtime/stores/resilient_tracker_store.py decides how long the event loop waits.
     connection = sqlite3.connect(database, check_same_thread=False, timeout=1.0)
     # WAL: readers never wait for the writer. synchronous=NORMAL: a commit
-    # does not wait for the disk (a power cut may lose the last turns'
-    # history, an application crash loses nothing).
+    # does not wait for the disk (see the module's docstring for what a power
+    # cut can then roll back).
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
 
 
-def tune_sqlite_tracker_store() -> bool:
-    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters.
-
-    True if applied.
-    """
-    from rasa.core import tracker_store
+def _pool_sqlite_connections(originals: Originals) -> Dict[str, Any]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import QueuePool
 
-    original = tracker_store.create_engine_kwargs
-    if is_patched(original):
-        return True
+    original = originals[_ENGINE_KWARGS]
 
     def create_engine_kwargs(url: Any) -> Dict[str, Any]:
         # Any store: an error names the statement, never its values (user texts, sender ids).
@@ -70,8 +68,20 @@ def tune_sqlite_tracker_store() -> bool:
             kwargs.update(poolclass=QueuePool, creator=functools.partial(_open_tracker_database, database))
         return kwargs
 
-    tracker_store.create_engine_kwargs = mark(create_engine_kwargs)
-    return True
+    return {_ENGINE_KWARGS: create_engine_kwargs}
+
+
+_ENGINE_KWARGS = "rasa.core.tracker_store:create_engine_kwargs"
+SQLITE_TRACKER_STORE = Patch("SQLite tracker store pooled, in WAL mode", PatchKind.SPEED, (_ENGINE_KWARGS,),
+                             _pool_sqlite_connections)
+
+
+def tune_sqlite_tracker_store() -> bool:
+    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters.
+
+    True if applied.
+    """
+    return install(SQLITE_TRACKER_STORE).applied
 
 
 def stored_event_count(tracker: Any) -> Optional[int]:
@@ -122,14 +132,11 @@ def event_row(sender_id: str, event: Any) -> Dict[str, Any]:
     }
 
 
-def speed_up_sql_tracker_store() -> bool:
-    """Make SQLTrackerStore load and save with the cheaper statements above; True if applied."""
+def _cheaper_statements(originals: Originals) -> Dict[str, Any]:
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if is_patched(SQLTrackerStore.save):
-        return True
-    original_retrieve = SQLTrackerStore._retrieve
+    original_retrieve = originals[_RETRIEVE]
     events_table = SQLTrackerStore.SQLEvent.__table__
     query = latest_session_query(events_table)
     insert = events_table.insert()
@@ -158,6 +165,16 @@ def speed_up_sql_tracker_store() -> bool:
             session.commit()
         _remember_stored_events(tracker)
 
-    SQLTrackerStore._retrieve = _retrieve
-    SQLTrackerStore.save = mark(save)
-    return True
+    return {_RETRIEVE: _retrieve, _SAVE: save}
+
+
+_RETRIEVE = "rasa.core.tracker_store:SQLTrackerStore._retrieve"
+_SAVE = "rasa.core.tracker_store:SQLTrackerStore.save"
+# The save is Rasa 3.6.21's, rewritten: it does not call Rasa's.
+SQL_TRACKER_STATEMENTS = Patch("conversations loaded and saved with cheaper statements", PatchKind.SPEED,
+                               (_RETRIEVE, _SAVE), _cheaper_statements, replaces=(_SAVE,))
+
+
+def speed_up_sql_tracker_store() -> bool:
+    """Make SQLTrackerStore load and save with the cheaper statements above; True if applied."""
+    return install(SQL_TRACKER_STATEMENTS).applied

@@ -18,19 +18,19 @@ Here each channel gets its own handler, which
   with ``utter_message_too_long`` and never hands it to NLU: a 300 kB message
   kept Rasa's CPU busy for 17 s, stalling every customer.
 
-Applied by rasa_runtime.server before Rasa starts; it refuses to start Rasa
-when the gate cannot be installed, because the fallback would be a server
-without identity.
+A safety patch (rasa_runtime/patching.py), installed by rasa_runtime.server
+before Rasa starts; Rasa is not started when it does not fit, because the
+fallback would be a server without identity.
 """
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Awaitable, Callable, List, Mapping, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from common.sender_ids import scoped_sender_id
+from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
-from rasa_runtime.patching import is_patched, mark
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +38,6 @@ DEFAULT_MAX_MESSAGE_CHARS = 1000
 TOO_LONG_RESPONSE = "utter_message_too_long"
 # Used only if the loaded domain lacks the response (an older model).
 TOO_LONG_FALLBACK = "Sorry, that message is too long for me. Please send a shorter one."
-
-
-class ChannelGuardUnavailable(RuntimeError):
-    """Rasa's channel registration is not what this gate was written for."""
 
 
 def max_message_chars(environ: Optional[Mapping[str, str]] = None) -> int:
@@ -82,27 +78,34 @@ def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, c
     return handle
 
 
-def install_channel_guard(limit: Optional[int] = None) -> None:
-    """Replace Rasa's channel registration with one that guards every channel; raises if it cannot."""
-    from rasa.core.channels import channel as rasa_channel
+_REGISTER = "rasa.core.channels.channel:register"
 
-    if is_patched(rasa_channel.register):
-        return
-    bound = max_message_chars() if limit is None else limit
-    original = rasa_channel.register
-    if original.__code__.co_varnames[:3] != ("input_channels", "app", "route"):
-        raise ChannelGuardUnavailable("rasa.core.channels.channel.register changed; not starting without identity")
-    from urllib.parse import urljoin
 
-    def register(input_channels: List[Any], app: Any, route: Optional[str]) -> None:
-        async def handler(message: Any) -> None:  # Rasa's own handler
-            await app.ctx.agent.handle_message(message)
+def channel_guard_patch(limit: int) -> Patch:
+    """The safety patch: Rasa's channel registration replaced by one that guards every channel."""
 
-        for input_channel in input_channels:
-            prefix = urljoin(route, input_channel.url_prefix()) if route else None
-            can_push = input_channel.get_output_channel() is not None
-            guarded = guarded_handler(input_channel.name(), handler, app, bound, can_push)
-            app.blueprint(input_channel.blueprint(guarded), url_prefix=prefix)
-        app.ctx.input_channels = input_channels
+    def build(originals: Originals) -> Dict[str, Any]:
+        if originals[_REGISTER].__code__.co_varnames[:3] != ("input_channels", "app", "route"):
+            raise PatchDoesNotFit("rasa.core.channels.channel.register takes other arguments")
+        from urllib.parse import urljoin
 
-    rasa_channel.register = mark(register)
+        def register(input_channels: List[Any], app: Any, route: Optional[str]) -> None:
+            async def handler(message: Any) -> None:  # Rasa's own handler
+                await app.ctx.agent.handle_message(message)
+
+            for input_channel in input_channels:
+                prefix = urljoin(route, input_channel.url_prefix()) if route else None
+                can_push = input_channel.get_output_channel() is not None
+                guarded = guarded_handler(input_channel.name(), handler, app, limit, can_push)
+                app.blueprint(input_channel.blueprint(guarded), url_prefix=prefix)
+            app.ctx.input_channels = input_channels
+
+        return {_REGISTER: register}
+
+    return Patch("channel guard", PatchKind.SAFETY, (_REGISTER,), build, replaces=(_REGISTER,),
+                 without_it="a REST caller could write into a WhatsApp customer's conversation")
+
+
+def install_channel_guard(limit: Optional[int] = None) -> PatchOutcome:
+    """Install the patch above; raises PatchRefused if it does not fit (ValueError on a bad setting)."""
+    return install(channel_guard_patch(max_message_chars() if limit is None else limit))

@@ -29,7 +29,7 @@ import os
 import time
 from typing import Any, Deque, Dict, Mapping, Optional, Protocol
 
-from rasa_runtime.patching import is_patched, mark
+from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +50,6 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], math.ceil(ARGV[2]))
 return 1
 """
-
-
-class SenderRateLimitUnavailable(RuntimeError):
-    """Rasa's agent no longer has the handle_message this module wraps."""
 
 
 def sender_messages_per_minute(environ: Optional[Mapping[str, str]] = None) -> int:
@@ -138,34 +134,37 @@ def counter_from_environment(limit: int, environ: Optional[Mapping[str, str]] = 
     return RedisCounter(client, limit)
 
 
-PATCH_NAME = "sender_rate_limit"
-
-
 def slow_down_text(agent: Any) -> str:
     """The domain's ``utter_slow_down`` text."""
     responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
     return ((responses.get(SLOW_DOWN_RESPONSE) or [{}])[0].get("text")) or SLOW_DOWN_FALLBACK
 
 
-def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[MessageCounter] = None) -> None:
-    """Answer a sender beyond the rate before Rasa's agent handles the message; raises if it cannot wrap it."""
-    from rasa.core.agent import Agent
+_HANDLE_MESSAGE = "rasa.core.agent:Agent.handle_message"
 
-    original = Agent.__dict__.get("handle_message")
-    if original is None:
-        raise SenderRateLimitUnavailable("rasa's Agent.handle_message changed; not starting without the rate limit")
-    if is_patched(original, PATCH_NAME):
-        return
+
+def sender_rate_limit_patch(per_minute: int, messages: MessageCounter) -> Patch:
+    """A speed patch: without it one sender can make every turn slower for everyone, answers unchanged."""
+
+    def build(originals: Originals) -> Dict[str, Any]:
+        original = originals[_HANDLE_MESSAGE]
+
+        async def handle_message(self: Any, message: Any) -> Any:
+            if await messages.admit(str(message.sender_id)):
+                return await original(self, message)
+            logger.info("sender over %d messages a minute: answered slow down", per_minute)
+            await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
+            return None
+
+        return {_HANDLE_MESSAGE: handle_message}
+
+    return Patch("sender rate limit", PatchKind.SPEED, (_HANDLE_MESSAGE,), build,
+                 without_it="one sender can keep Rasa busy for everyone")
+
+
+def install_sender_rate_limit(limit: Optional[int] = None, counter: Optional[MessageCounter] = None) -> PatchOutcome:
+    """Answer a sender beyond the rate before Rasa's agent handles the message (nothing with a limit of 0)."""
     per_minute = sender_messages_per_minute() if limit is None else limit
     if per_minute == 0:
-        return
-    messages = counter or counter_from_environment(per_minute)
-
-    async def handle_message(self: Any, message: Any) -> Any:
-        if await messages.admit(str(message.sender_id)):
-            return await original(self, message)
-        logger.info("sender over %d messages a minute: answered slow down", per_minute)
-        await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
-        return None
-
-    Agent.handle_message = mark(handle_message, PATCH_NAME)
+        return PatchOutcome.LEFT_OUT
+    return install(sender_rate_limit_patch(per_minute, counter or counter_from_environment(per_minute)))

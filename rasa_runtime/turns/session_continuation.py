@@ -28,18 +28,14 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
-from rasa_runtime.patching import is_patched, mark
+from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SESSION_MAX_EVENTS = 120
 CONTINUED = "continued"
-
-
-class SessionContinuationUnavailable(RuntimeError):
-    """Rasa's message processor is not the one this module was written for."""
 
 
 def session_max_events(environ: Optional[Mapping[str, str]] = None) -> int:
@@ -93,21 +89,26 @@ def continue_long_session(tracker: Any, domain: Any, max_events: int) -> bool:
     return True
 
 
-def install_session_continuation(max_events: Optional[int] = None) -> None:
-    """Make Rasa continue long sessions before each message; raises if its processor changed."""
-    import rasa
-    from rasa.core.processor import MessageProcessor
+_UPDATE_SESSION = "rasa.core.processor:MessageProcessor._update_tracker_session"
 
-    original = MessageProcessor.__dict__.get("_update_tracker_session")
-    if original is None or not rasa.__version__.startswith("3.6."):
-        raise SessionContinuationUnavailable("rasa's MessageProcessor._update_tracker_session changed")
-    if is_patched(original):
-        return
-    bound = session_max_events() if max_events is None else max_events
 
-    async def _update_tracker_session(self: Any, tracker: Any, output_channel: Any,
-                                      metadata: Optional[dict] = None) -> None:
-        await original(self, tracker, output_channel, metadata)
-        continue_long_session(tracker, self.domain, bound)
+def session_continuation_patch(max_events: int) -> Patch:
+    """A speed patch: without it a long session makes each turn dearer, answers unchanged."""
 
-    MessageProcessor._update_tracker_session = mark(_update_tracker_session)
+    def build(originals: Originals) -> Dict[str, Any]:
+        original = originals[_UPDATE_SESSION]
+
+        async def _update_tracker_session(self: Any, tracker: Any, output_channel: Any,
+                                          metadata: Optional[dict] = None) -> None:
+            await original(self, tracker, output_channel, metadata)
+            continue_long_session(tracker, self.domain, max_events)
+
+        return {_UPDATE_SESSION: _update_tracker_session}
+
+    return Patch("long sessions continued", PatchKind.SPEED, (_UPDATE_SESSION,), build,
+                 without_it="each turn of a long session costs more than the last")
+
+
+def install_session_continuation(max_events: Optional[int] = None) -> PatchOutcome:
+    """Make Rasa continue long sessions before each message (ValueError on a bad setting)."""
+    return install(session_continuation_patch(session_max_events() if max_events is None else max_events))

@@ -1,23 +1,25 @@
 """What keeps a turn's cost bounded: long sessions continued in a new one, and a per-sender rate.
 
-Installed by rasa_runtime.server (one call) before Rasa starts; Rasa is not
-started when either cannot be installed, since without them one sender can
-make every turn dearer for everyone (README, Performance).
+Both are speed patches (rasa_runtime/patching.py), installed by
+rasa_runtime.server before Rasa starts: on a Rasa they do not fit, Rasa runs
+its own code with a warning. It still answers every customer correctly, but
+one sender, or one long session, can then make every turn dearer for
+everyone (README, Performance).
 """
 from __future__ import annotations
 
-from rasa_runtime.turns.sender_rate_limit import SenderRateLimitUnavailable, install_sender_rate_limit
-from rasa_runtime.turns.session_continuation import SessionContinuationUnavailable, install_session_continuation
+from typing import List, Mapping, Optional
+
+from rasa_runtime.patching import Patch
+from rasa_runtime.turns.sender_rate_limit import counter_from_environment, sender_messages_per_minute, \
+    sender_rate_limit_patch
+from rasa_runtime.turns.session_continuation import session_continuation_patch, session_max_events
 
 
-class TurnBoundsUnavailable(ValueError):
-    """Rasa changed under one of the bounds: not starting without it."""
-
-
-def install_turn_bounds() -> None:
-    """Install the session continuation and the sender rate limit; raises TurnBoundsUnavailable if either cannot be."""
-    try:
-        install_session_continuation()
-        install_sender_rate_limit()
-    except (SessionContinuationUnavailable, SenderRateLimitUnavailable) as error:
-        raise TurnBoundsUnavailable(str(error)) from error
+def turn_bounds_patches(environ: Optional[Mapping[str, str]] = None) -> List[Patch]:
+    """The session continuation, and the sender rate limit unless it is 0; ValueError on a bad setting."""
+    patches = [session_continuation_patch(session_max_events(environ))]
+    per_minute = sender_messages_per_minute(environ)
+    if per_minute:
+        patches.append(sender_rate_limit_patch(per_minute, counter_from_environment(per_minute, environ)))
+    return patches

@@ -75,7 +75,7 @@ class Stack:
         """Stop `rasa run` (SIGTERM, as a deploy would) and start a new one on the same port."""
         assert self.rasa is not None
         self.rasa.stop()
-        self.rasa = devstack.rasa_server_process(self.rasa_port, REPO / "endpoints.yml", self.env, self.log_dir,
+        self.rasa = devstack.rasa_server_process(self.rasa_port, devstack.ENVIRONMENT_ENDPOINTS, self.env, self.log_dir,
                                                  model=str(REPO / "models"))
         devstack.wait_until_healthy(self.rasa, devstack.rasa_status_url(self.rasa_url, self.env), 240)
 
@@ -114,7 +114,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     graph = FakeGraph()  # bound to its port now, serving once entered below
     env = devstack.base_env(
         DATABASE_URL=database_url,
-        # The real endpoints.yml, with its one-machine stores: conversations in SQLite.
+        # The environment-driven endpoints, with one-machine stores: conversations in SQLite.
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
         TRACKER_STORE_URL=f"sqlite:///{workdir / 'conversations.db'}",
         OMARI_API_BASE_URL=f"{sandbox_url}/vsuite/omari/api/merchant/api/payment",
@@ -148,7 +148,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(sandbox, f"{sandbox_url}/health", 30))
         actions = devstack.action_server_process(action_port, env, logs)
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
-        rasa = devstack.rasa_server_process(rasa_port, REPO / "endpoints.yml", env, logs, model=str(REPO / "models"))
+        rasa = devstack.rasa_server_process(rasa_port, devstack.ENVIRONMENT_ENDPOINTS, env, logs,
+                                            model=str(REPO / "models"))
         rasa_status_url = devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}", env)
         running.enter_context(devstack.running(rasa, rasa_status_url, 240))
         running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,

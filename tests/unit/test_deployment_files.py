@@ -18,6 +18,7 @@ from rasa_runtime.server import api_exposure_problem
 from tools.scaled_stack import NGINX_TEMPLATE, nginx_config
 
 REPO = Path(__file__).resolve().parents[2]
+SCALED_ENDPOINTS = REPO / "deploy" / "endpoints.scaled.yml"
 PLACEHOLDER = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 
 
@@ -56,8 +57,8 @@ def test_two_of_each_instance_behind_the_balancer(compose: Dict) -> None:
     assert set(re.findall(r"server ([\w-]+):5055;", balancer["ACTION_SERVERS"])) == set(actions)
 
 
-def test_rasa_instances_set_every_variable_endpoints_yml_uses(compose: Dict) -> None:
-    needed = set(PLACEHOLDER.findall((REPO / "endpoints.yml").read_text()))
+def test_rasa_instances_set_every_variable_the_scaled_endpoints_use(compose: Dict) -> None:
+    needed = set(PLACEHOLDER.findall(SCALED_ENDPOINTS.read_text()))
     assert needed == set(ENDPOINT_DEFAULTS) | set(OPTIONAL_EMPTY)  # the defaults cover the same names
     for name in services_with(compose, "rasa-"):
         environment = compose["services"][name]["environment"]
@@ -65,8 +66,21 @@ def test_rasa_instances_set_every_variable_endpoints_yml_uses(compose: Dict) -> 
         assert environment["LOCK_STORE_TYPE"] == "redis"
         assert environment["TRACKER_STORE_URL"].startswith("postgresql://")
         assert environment["ACTION_ENDPOINT_URL"] == "http://balancer:5055/webhook"
-        # As the tests start Rasa: with the atomic Redis lock store.
+        # As the tests start Rasa: with the atomic Redis lock store, and the endpoints that read those variables.
         assert compose["services"][name]["entrypoint"] == ["python", "-m", "rasa_runtime.server"]
+        assert "--endpoints deploy/endpoints.scaled.yml" in compose["services"][name]["command"]
+
+
+def test_the_checkout_endpoints_are_the_scaled_ones_with_the_one_machine_defaults() -> None:
+    """Plain `rasa run` in the checkout and `python -m rasa_runtime.server` with nothing set use the same stores."""
+    environ: Dict[str, str] = {}
+    apply_endpoint_defaults(environ)
+    scaled = yaml.safe_load(PLACEHOLDER.sub(lambda match: environ[match.group(1)], SCALED_ENDPOINTS.read_text()))
+    one_machine = yaml.safe_load((REPO / "endpoints.yml").read_text())
+    assert not PLACEHOLDER.findall((REPO / "endpoints.yml").read_text())  # Rasa's own commands need no variable
+    assert one_machine["action_endpoint"] == scaled["action_endpoint"]
+    assert one_machine["tracker_store"] == scaled["tracker_store"]
+    assert one_machine["lock_store"]["type"] == scaled["lock_store"]["type"] == "in_memory"
 
 
 def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> None:
@@ -243,7 +257,7 @@ def test_make_serve_keeps_the_action_server_and_rasa_on_loopback(tmp_path: Path)
     stack.spawn = fake_spawn  # type: ignore[assignment]
     try:
         stack.action_server_process(5055, {"PATH": "/bin"}, tmp_path)
-        stack.rasa_server_process(5005, REPO / "endpoints.yml", {}, tmp_path)
+        stack.rasa_server_process(5005, stack.ONE_MACHINE_ENDPOINTS, {}, tmp_path)
     finally:
         stack.spawn = original
     assert env["actions"]["SANIC_HOST"] == "127.0.0.1"

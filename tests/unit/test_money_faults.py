@@ -26,7 +26,14 @@ from payments.limits.policy import RequestLimit
 from payments.store.demo_data import seed_demo_bookings
 from payments.store.models import PaymentTransaction
 from payments.omari import OmariClient
-from payments.service import PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
+from payments.service import (
+    HeldDecision,
+    PaymentPolicy,
+    PaymentService,
+    ResolveOutcome,
+    StartOutcome,
+    SubmitOutcome,
+)
 from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 from tests.databases import BACKENDS, migrated_database_url
@@ -229,9 +236,8 @@ def test_twenty_threads_reconciling_one_pending_payment_credit_once(world) -> No
 
 # -- held for review, stale OTPs, cancel ---------------------------------------------------
 
-def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, caplog, capsys) -> None:
-    # A local record of 50.00 for a wallet debit of 60.00 under the same reference.
-    reference = "1f0e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b22"
+def pending_with_a_larger_debit(world: World, reference: str) -> str:
+    """A local record of 50.00 for a wallet debit of 60.00 under the same reference."""
     world.store.create_transaction(reference=reference, booking_reference="BK-SLYKER-TECH-20251023",
                                    sender_id="s1", msisdn="263772123456", amount=Decimal("50.00"),
                                    currency="USD", customer_channel="ecocash")
@@ -239,6 +245,12 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
     client.authorise("263772123456", reference, Decimal("60.00"), "USD")
     client.request_payment("263772123456", reference, OTP)
     world.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
+    return reference
+
+
+def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, caplog, capsys) -> None:
+    # A local record of 50.00 for a wallet debit of 60.00 under the same reference.
+    reference = pending_with_a_larger_debit(world, "1f0e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b22")
     with caplog.at_level(logging.ERROR, logger="payments.service"):
         assert world.service.reconcile(reference).outcome is SubmitOutcome.PENDING
     assert world.store.get_transaction(reference).status == "held"
@@ -252,6 +264,40 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
     assert world.paid() == OPENING_PAID + Decimal("50.00")
     assert ops.main(["resolve-held", reference, "--fail"]) == 1  # already settled: no second change
     assert ops.main(["audit"]) == 0
+
+
+def held_for_review(world: World, reference: str) -> str:
+    """A payment of 50.00 that O'mari reports as a debit of 60.00: reconciliation holds it."""
+    pending_with_a_larger_debit(world, reference)
+    world.service.reconcile(reference)
+    assert world.store.get_transaction(reference).status == "held"
+    return reference
+
+
+def test_two_people_resolving_one_held_payment_credit_it_once(world) -> None:
+    reference = held_for_review(world, "6b1d7c8e-3a0f-4c55-9e0d-7f1a2b3c4d5e")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(
+            lambda decision: world.service.resolve_held(reference, decision, "checked").outcome,
+            [HeldDecision.CREDIT] * 4,
+        ))
+    assert outcomes.count(ResolveOutcome.RESOLVED) == 1
+    # The others lost the conditional update, or (slower) found it no longer held.
+    assert set(outcomes) - {ResolveOutcome.RESOLVED} <= {ResolveOutcome.SETTLED_MEANWHILE, ResolveOutcome.NOT_HELD}
+    settled = world.store.get_transaction(reference)
+    assert (settled.status, settled.response_message) == ("success", "resolved by hand: checked")
+    assert world.paid() == OPENING_PAID + Decimal("50.00")  # our amount, once; never O'mari's 60.00
+    assert world.service.resolve_held(reference, HeldDecision.FAIL).outcome is ResolveOutcome.NOT_HELD
+    assert ops.main(["audit"]) == 0
+
+
+def test_a_held_payment_failed_by_a_person_credits_nothing(world) -> None:
+    reference = held_for_review(world, "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f")
+    resolution = world.service.resolve_held(reference, HeldDecision.FAIL, "refunded at O'mari")
+    assert resolution.outcome is ResolveOutcome.RESOLVED and resolution.transaction.status == "failed"
+    assert world.paid() == OPENING_PAID
+    assert world.service.resolve_held(reference, HeldDecision.CREDIT).outcome is ResolveOutcome.NOT_HELD
+    assert world.paid() == OPENING_PAID
 
 
 def test_reconcile_closes_and_voids_a_payment_whose_otp_expired_unused(world) -> None:

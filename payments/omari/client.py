@@ -10,93 +10,24 @@ merchant key in a log line, a result message or an exception.
 """
 from __future__ import annotations
 
-import enum
-import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from decimal import Decimal
+from typing import TYPE_CHECKING, Optional
 from urllib.parse import quote
 
 import requests
+
+from payments.omari.codes import FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
+from payments.omari.results import AuthResult, DebitResult, QueryResult, VoidResult
+from payments.omari.verdicts import Outcome
+from payments.omari.wire import Verdict, decimal_or_none, json_object, read_verdict, text
 
 if TYPE_CHECKING:  # only for the annotation; the client needs nothing else from settings
     from payments.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-SUCCESS_CODE = "000"
-NOT_FOUND_CODE = "025"
-CENT = Decimal("0.01")
-# /query statuses that mean the money did not move and will not.
-_FINAL_FAILURE_STATUSES = {"failed", "declined", "voided", "cancelled", "reversed", "expired"}
-
-
-class Outcome(enum.Enum):
-    """What a call tells us about the transaction."""
-
-    SUCCESS = "success"
-    # O'mari answered clearly that it did not happen.
-    DECLINED = "declined"
-    # We do not know (timeout, connection error, 5xx, unreadable answer): confirm with /query.
-    UNCERTAIN = "uncertain"
-
-
-@dataclass(frozen=True)
-class AuthResult:
-    """/auth's answer; ``otp_reference`` must be shown so the customer can match the SMS."""
-
-    outcome: Outcome
-    otp_reference: Optional[str]
-    response_code: Optional[str]
-    message: str
-
-
-@dataclass(frozen=True)
-class DebitResult:
-    """/request's answer; even SUCCESS is confirmed with :meth:`OmariClient.query` before crediting."""
-
-    outcome: Outcome
-    payment_reference: Optional[str]
-    debit_reference: Optional[str]
-    response_code: Optional[str]
-    message: str
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """What O'mari says happened to a transaction; ``outcome`` reads ``status``, not the call."""
-
-    outcome: Outcome
-    status: Optional[str]
-    amount: Optional[Decimal]
-    currency: Optional[str]
-    payment_reference: Optional[str]
-    debit_reference: Optional[str]
-    response_code: Optional[str]
-    message: str
-
-
-@dataclass(frozen=True)
-class VoidResult:
-    """/void's answer; O'mari's semantics for it are undocumented, so callers query first."""
-
-    outcome: Outcome
-    response_code: Optional[str]
-    message: str
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """How one HTTP exchange reads, before any endpoint-specific fields are pulled out."""
-
-    outcome: Outcome
-    response_code: Optional[str]
-    message: str
-    http_status: Optional[int] = None
-    body: Optional[Mapping[str, Any]] = None
 
 
 def mask_msisdn(msisdn: str) -> str:
@@ -104,74 +35,6 @@ def mask_msisdn(msisdn: str) -> str:
     if len(msisdn) < 7:
         return "***"
     return msisdn[:4] + "*" * (len(msisdn) - 6) + msisdn[-2:]
-
-
-def format_amount(amount: Decimal) -> str:
-    """The amount as O'mari's JSON number, e.g. ``3.50``; never rounds money silently."""
-    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
-        raise ValueError("amount must be a positive, finite Decimal")
-    try:
-        cents = amount.quantize(CENT)
-    except InvalidOperation:
-        raise ValueError("amount has too many digits") from None
-    if cents != amount:
-        raise ValueError("amount must have at most 2 decimal places")
-    return format(cents, "f")
-
-
-def _json_object(fields: Mapping[str, Any]) -> str:
-    # json.dumps would need a float to write a number, which could change the
-    # cents; Decimal values are written from their own (already 2-decimal) text.
-    parts = (
-        f"{json.dumps(key)}: {format_amount(value) if isinstance(value, Decimal) else json.dumps(value)}"
-        for key, value in fields.items()
-    )
-    return "{" + ", ".join(parts) + "}"
-
-
-def _text(body: Optional[Mapping[str, Any]], key: str) -> Optional[str]:
-    value = body.get(key) if body is not None else None
-    return value if isinstance(value, str) and value else None
-
-
-def _decimal(value: Any) -> Optional[Decimal]:
-    if isinstance(value, bool):
-        return None
-    try:
-        amount = Decimal(value) if isinstance(value, (int, Decimal, str)) else None
-    except InvalidOperation:
-        return None
-    return amount if amount is not None and amount.is_finite() else None
-
-
-def _read_verdict(http_status: int, raw: bytes) -> _Verdict:
-    """Classify an HTTP answer by the contract's rule: success is error false AND code 000."""
-    try:
-        body = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-    except ValueError:  # includes UnicodeDecodeError and JSONDecodeError
-        body = None
-    if not isinstance(body, dict):
-        return _Verdict(Outcome.UNCERTAIN, None, f"unreadable response body (HTTP {http_status})",
-                        http_status)
-    code = body.get("responseCode")
-    code = code if isinstance(code, str) else None
-    error = body.get("error")
-    message = _text(body, "message") or f"HTTP {http_status}"
-    if not (200 <= http_status < 300 or 400 <= http_status < 500):
-        # A 5xx on /request may hide a debit; a redirect is nothing the contract mentions.
-        return _Verdict(Outcome.UNCERTAIN, code, f"HTTP {http_status}: {message}", http_status, body)
-    if code is None and not isinstance(error, bool):
-        return _Verdict(Outcome.UNCERTAIN, None, f"no error flag or responseCode (HTTP {http_status})",
-                        http_status, body)
-    # A 4xx that claims success is still a refusal of this request.
-    if error is False and code == SUCCESS_CODE and http_status < 300:
-        return _Verdict(Outcome.SUCCESS, code, message, http_status, body)
-    if http_status < 300 and (error is not True or code == SUCCESS_CODE):
-        # The flag and the code disagree (`error: false` with a failure code, or
-        # a success code without `error: false`): on /request that may hide a
-        # debit, so it is not a refusal either; /query decides.
-        return _Verdict(Outcome.UNCERTAIN, code, f"contradictory answer: {message}", http_status, body)
-    return _Verdict(Outcome.DECLINED, code, message, http_status, body)
 
 
 class OmariClient:
@@ -218,25 +81,25 @@ class OmariClient:
 
     def authorise(self, msisdn: str, reference: str, amount: Decimal, currency: str) -> AuthResult:
         """POST /auth: ask O'mari to send the customer an OTP for this amount."""
-        body = _json_object({"msisdn": msisdn, "reference": reference, "amount": amount,
+        body = json_object({"msisdn": msisdn, "reference": reference, "amount": amount,
                              "currency": currency, "channel": self._channel})
         verdict = self._call("POST", "/auth", body, msisdn)
-        otp_reference = _text(verdict.body, "otpReference") if verdict.body else None
+        otp_reference = text(verdict.body, "otpReference") if verdict.body else None
         if verdict.outcome is Outcome.SUCCESS and otp_reference is None:
             # O'mari says yes but gives the customer nothing to match the SMS with.
-            verdict = _Verdict(Outcome.UNCERTAIN, verdict.response_code, "auth success without otpReference")
+            verdict = Verdict(Outcome.UNCERTAIN, verdict.response_code, "auth success without otpReference")
         return AuthResult(verdict.outcome, otp_reference if verdict.outcome is Outcome.SUCCESS else None,
                           verdict.response_code, verdict.message)
 
     def request_payment(self, msisdn: str, reference: str, otp: str) -> DebitResult:
         """POST /request: debit the wallet with the customer's OTP; msisdn must be the /auth one."""
-        body = _json_object({"msisdn": msisdn, "reference": reference, "otp": otp})
+        body = json_object({"msisdn": msisdn, "reference": reference, "otp": otp})
         verdict = self._call("POST", "/request", body, msisdn)
-        succeeded = verdict.outcome is Outcome.SUCCESS and verdict.body is not None
+        paid = verdict.body if verdict.outcome is Outcome.SUCCESS else None
         return DebitResult(
             verdict.outcome,
-            _text(verdict.body, "paymentReference") if succeeded else None,
-            _text(verdict.body, "debitReference") if succeeded else None,
+            text(paid, "paymentReference") if paid is not None else None,
+            text(paid, "debitReference") if paid is not None else None,
             verdict.response_code,
             verdict.message,
         )
@@ -252,25 +115,25 @@ class OmariClient:
             # 5xx, timeouts) tell us nothing about whether money moved.
             outcome = Outcome.DECLINED if not_found else Outcome.UNCERTAIN
             return QueryResult(outcome, None, None, None, None, None, verdict.response_code, verdict.message)
-        status = _text(body, "status")
-        echoed = _text(body, "reference")
+        status = text(body, "status")
+        echoed = text(body, "reference")
         if echoed is not None and echoed.lower() != reference.lower():
             outcome, message = Outcome.UNCERTAIN, "query answered for another reference"
         elif status is not None and status.lower() == "success":
             outcome, message = Outcome.SUCCESS, verdict.message
-        elif status is not None and status.lower() in _FINAL_FAILURE_STATUSES:
+        elif status is not None and status.lower() in FINAL_FAILURE_STATUSES:
             outcome, message = Outcome.DECLINED, verdict.message
         else:
             outcome, message = Outcome.UNCERTAIN, f"transaction status {status or 'missing'}"
         return QueryResult(
-            outcome, status, _decimal(body.get("amount")), _text(body, "currency"),
-            _text(body, "paymentReference"), _text(body, "debitReference"),
+            outcome, status, decimal_or_none(body.get("amount")), text(body, "currency"),
+            text(body, "paymentReference"), text(body, "debitReference"),
             verdict.response_code, message,
         )
 
     def void(self, reference: str) -> VoidResult:
         """POST /void: cancel a transaction; only after /query shows it cannot have succeeded."""
-        verdict = self._call("POST", "/void", _json_object({"reference": reference}), None)
+        verdict = self._call("POST", "/void", json_object({"reference": reference}), None)
         return VoidResult(verdict.outcome, verdict.response_code, verdict.message)
 
     def _http_session(self) -> requests.Session:
@@ -284,7 +147,7 @@ class OmariClient:
             self._thread_sessions.session = session
         return session
 
-    def _call(self, method: str, endpoint: str, body: Optional[str], msisdn: Optional[str]) -> _Verdict:
+    def _call(self, method: str, endpoint: str, body: Optional[str], msisdn: Optional[str]) -> Verdict:
         """One HTTP exchange; network failures become UNCERTAIN verdicts, never exceptions."""
         started = time.monotonic()
         try:
@@ -295,12 +158,12 @@ class OmariClient:
                 # A redirect could replay a POST somewhere else; treat it as unexpected instead.
                 allow_redirects=False,
             )
-            verdict = _read_verdict(response.status_code, response.content)
+            verdict = read_verdict(response.status_code, response.content)
         except requests.Timeout as error:
             # Only the class name: exception text can carry URLs and request details.
-            verdict = _Verdict(Outcome.UNCERTAIN, None, f"timeout ({type(error).__name__})")
+            verdict = Verdict(Outcome.UNCERTAIN, None, f"timeout ({type(error).__name__})")
         except requests.RequestException as error:
-            verdict = _Verdict(Outcome.UNCERTAIN, None, f"network error ({type(error).__name__})")
+            verdict = Verdict(Outcome.UNCERTAIN, None, f"network error ({type(error).__name__})")
         elapsed_ms = int((time.monotonic() - started) * 1000)
         logger.info(
             "omari %s %s msisdn=%s outcome=%s code=%s http=%s elapsed_ms=%d",
