@@ -79,7 +79,7 @@ rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
 
 # The two held-out NLU sets: tests/nlu/ and tests/nlu_customer/ (written from
-# the customer's side; README "Adding training examples"). Intent accuracy and
+# the customer's side; docs/training-data.md). Intent accuracy and
 # entity F1 of each, with Rasa's reports, confusion matrix and histograms in
 # results/nlu/ and results/nlu_customer/.
 NLU_SETS := nlu nlu_customer
@@ -103,7 +103,7 @@ nlu-gate: $(NLU_REPORTS)
 
 # What real customers typed that the assistant misunderstood, from the
 # conversation store (TRACKER_STORE_URL), as NLU YAML in results/nlu-inbox.yml
-# (never under data/). README "Adding training examples".
+# (never under data/). docs/training-data.md.
 INBOX_DAYS ?= 30
 INBOX_THRESHOLD ?= 0.7
 INBOX_MIN_COUNT ?= 1

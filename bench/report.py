@@ -155,7 +155,7 @@ def render(results: Dict[str, Any]) -> str:
 
 
 def markdown(results: Dict[str, Any]) -> str:
-    """The targets as a Markdown table, for the README's Performance section."""
+    """The targets as a Markdown table, for docs/performance.md."""
     rows = ["| figure | measured | target | |", "|---|---|---|---|"]
     for verdict in results["targets"]:
         state = {True: "met", False: "**not met**", None: "not measured"}[verdict["met"]]

@@ -321,7 +321,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print()
     print(render(results))
-    print("\nfor the README:\n" + markdown(results))
+    print("\nfor docs/performance.md:\n" + markdown(results))
     print(f"\nwritten to {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
     return 0
 

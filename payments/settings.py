@@ -3,7 +3,7 @@
 Settings come from environment variables so the same code runs against the
 local sandbox, O'mari's UAT and production without edits. Each variable has a
 default that makes a fresh clone work on one machine (SQLite, sandbox on
-loopback). The README's "Configuration" table mirrors this module.
+loopback). docs/configuration.md mirrors this module.
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ class Settings:
     rasa_api_token: str = ""
     notify_retries: int = 2
     # WhatsApp's approved UTILITY template for outcomes told after its 24-hour
-    # window (README "Going live on WhatsApp"); empty: such outcomes wait, listed.
+    # window (docs/whatsapp.md); empty: such outcomes wait, listed.
     whatsapp_payment_template: str = ""
     whatsapp_payment_template_language: str = "en"
     whatsapp_payment_template_parameters: Tuple[str, ...] = ("booking_reference", "amount", "outcome")

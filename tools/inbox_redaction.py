@@ -17,7 +17,7 @@ from typing import List, Optional, Tuple
 import phonenumbers
 
 DEFAULT_REGION = "ZW"
-# The README's example number, so a redacted message reads like the docs.
+# The docs' example number, so a redacted message reads like the docs.
 EXAMPLE_NATIONAL_NUMBER = "772123456"
 EXAMPLE_FIRST_NAME = "Rudo"
 EXAMPLE_SURNAME = "Dube"

@@ -8,7 +8,7 @@
 It is what docker-compose.yml runs, with processes instead of containers and
 the same nginx template (deploy/nginx/) and endpoints
 (deploy/endpoints.scaled.yml), configured only through the environment
-variables the README's "Scaling out" lists. `make test-scale`
+variables docs/scaling-out.md lists. `make test-scale`
 (tests/scale/) starts one; each server runs from the machine's own packages
 on free loopback ports (tools/local_servers.py).
 """

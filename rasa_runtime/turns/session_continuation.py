@@ -4,7 +4,7 @@ Rasa 3.6 does almost everything in a turn once per event of the current
 session: the tracker store reads and replays every event, the policies
 rebuild the state of every earlier turn (``past_states``), and the whole
 session is sent to the action server as JSON and parsed there. A profile of
-one session asking "what's my balance?" mid-payment (README, Performance)
+one session asking "what's my balance?" mid-payment (docs/performance.md)
 showed Rasa's CPU per turn going from 75 ms at message 10 to 763 ms at
 message 400, and the action server's from 12 ms to 125 ms.
 

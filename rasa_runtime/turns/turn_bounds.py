@@ -4,7 +4,7 @@ Both are speed patches (rasa_runtime/patching.py), installed by
 rasa_runtime.server before Rasa starts: on a Rasa they do not fit, Rasa runs
 its own code with a warning. It still answers every customer correctly, but
 one sender, or one long session, can then make every turn dearer for
-everyone (README, Performance).
+everyone (docs/performance.md).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ The channel runs inside `rasa run`, not the action server, so it has its own
 small reader instead of `payments/settings.py`. Reading the environment here
 (rather than `${VAR}` in credentials.yml, which fails on an unset variable)
 lets the same credentials.yml start a server with only the REST channel when
-WhatsApp is not configured. The README's "Going live on WhatsApp" mirrors this.
+WhatsApp is not configured. docs/whatsapp.md mirrors this.
 """
 from __future__ import annotations
 
