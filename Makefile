@@ -60,7 +60,13 @@ serve: train
 validate: install
 	$(RASA) data validate --fail-on-warnings
 
-# The linter, the type checker and the layering contract (docs/architecture.md).
+# Static checks, configured in pyproject.toml (CI runs them before the tests):
+#   ruff check .   pycodestyle errors and lines over 120, pyflakes, bugbear, blind
+#                  excepts, logging calls, blocking calls in coroutines, and every
+#                  noqa / type: ignore naming a code that still fires
+#   mypy           the package code (actions, payments, parsing, common,
+#                  rasa_runtime, omari_sandbox, tools, bench), stale ignores included
+#   lint-imports   the layering contract in .importlinter (docs/architecture.md)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

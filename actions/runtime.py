@@ -122,7 +122,7 @@ async def call_payments(
         # An operator's mistake, not a bug: one clear line, no traceback.
         logger.error("payment service unavailable: %s", error)
         raise ServiceFailure(name) from error
-    except Exception as error:  # noqa: BLE001 - anything at all must become a polite reply
+    except Exception as error:  # anything at all must become a polite reply
         if is_store_outage(error):
             database_outage.failed(error, name)  # one line per outage, not one traceback per message
             raise StoreUnavailable(name) from error

@@ -84,8 +84,10 @@ def render(results: Dict[str, Any]) -> str:
     if single:
         web, nlu = single["webhook_ms"], single["parse_ms"]
         lines += ["", f"single customer ({web['n']} turns)    p50      p95      p99",
-                  f"  /webhooks/rest/webhook       {_fmt(web['p50']):>8} {_fmt(web['p95']):>8} {_fmt(web['p99']):>8} ms",
-                  f"  /model/parse (same text)     {_fmt(nlu['p50']):>8} {_fmt(nlu['p95']):>8} {_fmt(nlu['p99']):>8} ms",
+                  f"  /webhooks/rest/webhook       {_fmt(web['p50']):>8} {_fmt(web['p95']):>8} "
+                  f"{_fmt(web['p99']):>8} ms",
+                  f"  /model/parse (same text)     {_fmt(nlu['p50']):>8} {_fmt(nlu['p95']):>8} "
+                  f"{_fmt(nlu['p99']):>8} ms",
                   f"  webhook / parse at p50: {_fmt(single.get('p50_ratio'), 'x')}"]
     lines += ["", "concurrent customers   turns/s      p50      p95      p99  errors  credited once"]
     for key, label in (("concurrent_10", "10"), ("concurrent_50", "50"), ("concurrent_50_paced", "50, " + PAUSED),
@@ -118,7 +120,8 @@ def render(results: Dict[str, Any]) -> str:
                      f"\"slow down\", {flood['errors']} HTTP failures")
     session = results.get("long_session") or {}
     if session.get("windows"):
-        lines += ["", "one session, \"what's my balance?\" mid-payment   p50    Rasa CPU   action server CPU (per turn)"]
+        lines += ["", "one session, \"what's my balance?\" mid-payment   p50    Rasa CPU   "
+                      "action server CPU (per turn)"]
         for window in session["windows"]:
             cpu = window["cpu_ms_per_turn"]
             lines.append(f"  message {window['message']:<4} ({window['turns']} turns)              "
@@ -130,7 +133,8 @@ def render(results: Dict[str, Any]) -> str:
     memory = results.get("memory_mb") or {}
     lines += ["", "cold start and memory",
               f"  Rasa server: ready {_fmt(cold.get('rasa_ready_s'), 's')}, first answer "
-              f"{_fmt(cold.get('rasa_first_answer_s'), 's')} after spawn; RSS after load {_fmt(memory.get('rasa'), 'MB')}",
+              f"{_fmt(cold.get('rasa_first_answer_s'), 's')} after spawn; "
+              f"RSS after load {_fmt(memory.get('rasa'), 'MB')}",
               f"  action server: ready {_fmt(cold.get('actions_ready_s'), 's')}; RSS after load "
               f"{_fmt(memory.get('actions'), 'MB')}",
               f"  training (full model, --force): {_fmt((results.get('training') or {}).get('seconds'), 's')}"]
@@ -142,8 +146,9 @@ def render(results: Dict[str, Any]) -> str:
     scaled = results.get("concurrent_50_scaled") or {}
     if scaled.get("skipped"):
         lines.append(f"  50, 2+2 instances: not measured ({scaled['skipped']})")
-    errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call", "concurrent_50_scaled",
-                                       "concurrent_50_paced_flood", "long_session", "starter_bot_50") for e in (results.get(key) or {}).get("error_samples", [])]
+    errors = [e for key in ("concurrent_10", "concurrent_50", "concurrent_50_paced", "slow_call",
+                            "concurrent_50_scaled", "concurrent_50_paced_flood", "long_session", "starter_bot_50")
+              for e in (results.get(key) or {}).get("error_samples", [])]
     if errors:
         lines += ["", "first errors:"] + [f"  {error}" for error in errors[:10]]
     return "\n".join(lines)

@@ -92,5 +92,5 @@ def measure_starter_bot(log_dir: Path) -> Dict[str, Any]:
     errors = [error for log in logs for error in log.errors]
     return {"customers": CUSTOMERS, "turns": len(latencies), "seconds": round(seconds, 2),
             "turns_per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
-            "latency_ms": load.percentiles_ms(latencies), "errors": len(errors), "credit_problems": None,  # no money moves
-            "error_samples": errors[:5]}
+            "latency_ms": load.percentiles_ms(latencies), "errors": len(errors),
+            "credit_problems": None, "error_samples": errors[:5]}  # credit_problems None: no money moves

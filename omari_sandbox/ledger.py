@@ -142,7 +142,8 @@ def _amount(value: Any) -> Decimal:
         raise InvalidRequest("Invalid amount")
     try:
         amount = Decimal(value)
-        if not amount.is_finite() or amount <= 0 or amount.normalize().as_tuple().exponent < -2:
+        places = amount.normalize().as_tuple().exponent  # a letter, not a number, for NaN and infinity
+        if not amount.is_finite() or amount <= 0 or isinstance(places, str) or places < -2:
             raise InvalidRequest("Invalid amount")
         return amount.quantize(CENT)
     except InvalidOperation as error:  # too many digits to hold in cents

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from parsing.currencies import (
     CURRENCY_BEFORE_FIGURE_ONLY,
@@ -72,7 +72,10 @@ _SHARE_WORDS: Tuple[Tuple[AmountShare, FrozenSet[str]], ...] = (
         "remaining", "remainder", "outstanding",
     })),
 )
-_PERCENT_SHARES = {Decimal(50): AmountShare.HALF, Decimal(100): AmountShare.FULL_BALANCE}
+# Keyed by a number's value, which is None when its words make no number: no share.
+_PERCENT_SHARES: Dict[Optional[Decimal], AmountShare] = {
+    Decimal(50): AmountShare.HALF, Decimal(100): AmountShare.FULL_BALANCE,
+}
 
 # One whitespace-separated word that is a number, maybe with a sign, a
 # currency glued on ("usd50", "500zig") and a "k" for thousands. Exponents,
@@ -229,9 +232,9 @@ def _digits_number(match: re.Match, scale: int, neighbours: Tuple[Optional[str],
 
 def _explicit_amount(amounts: Sequence[_Number], currencies: FrozenSet[str]) -> AmountChoice:
     chosen = [number for number in amounts if number.currency] or list(amounts)
-    if len({(number.value, number.currency) for number in chosen}) != 1 or chosen[0].value is None:
-        raise InvalidInput("not_a_number")  # several different amounts: do not pick one
     value, decimals, currency, _, other_reading = chosen[0]
+    if len({(number.value, number.currency) for number in chosen}) != 1 or value is None:
+        raise InvalidInput("not_a_number")  # several different amounts: do not pick one
     if other_reading is not None:
         readings = tuple(_checked(reading, 0).quantize(CENT) for reading in (value, other_reading))
         raise AmbiguousAmount((readings[0], readings[1]), currencies)

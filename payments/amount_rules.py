@@ -28,7 +28,7 @@ def resolve_amount(booking: BookingSnapshot, choice: AmountChoice) -> Decimal:
     Raises AmountRejected for an amount the booking cannot take: more than the
     balance, a deposit that is already covered, or the wrong currency.
     """
-    refuse_other_currencies(booking, choice.currencies | {choice.currency} - {None})
+    refuse_other_currencies(booking, choice.currencies | ({choice.currency} if choice.currency is not None else set()))
     if choice.share is AmountShare.FULL_BALANCE:
         amount = booking.balance_due
     elif choice.share is AmountShare.DEPOSIT:

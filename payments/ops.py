@@ -25,7 +25,7 @@ import json
 import logging
 import sys
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from payments.store.demo_data import seed_demo_bookings
 from payments.store.migrations import SchemaNotCurrent, require_current_schema, upgrade_to_head

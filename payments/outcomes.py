@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Optional, Tuple
 
 from payments.limits.policy import RequestLimit, booking_lookup_limit, otp_request_limits
-from payments.omari import DeclineReason  # noqa: F401 - re-exported: the service's vocabulary
+from payments.omari import DeclineReason  # re-exported: the service's vocabulary
 from payments.settings import Settings
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 

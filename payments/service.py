@@ -200,7 +200,7 @@ class PaymentService:
         # Whatever /request said, O'mari's own record decides whether to credit.
         try:
             return self._settle(transaction, debit, self._omari.query(transaction_reference))
-        except Exception:  # noqa: BLE001 - the money may have moved: never report this as a failure
+        except Exception:  # the money may have moved: never report this as a failure
             logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
             return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
@@ -218,7 +218,8 @@ class PaymentService:
             result = self._settle(transaction, None, self._omari.query(transaction_reference))
             settled = result.transaction
             if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
-                # The customer was told it is being confirmed: they hear how it ended (payments/notifications/notifier.py).
+                # The customer was told it is being confirmed: they hear how it ended
+                # (payments/notifications/notifier.py).
                 self._outbox.add_due(settled.reference, settled.sender_id)
             return result
         if transaction.status in _BEFORE_REQUEST and self._otp_expired(transaction):
@@ -239,7 +240,7 @@ class PaymentService:
         """One payment's settling failing (a database error, a field too long) must not stop the run."""
         try:
             return self.reconcile(transaction_reference).outcome
-        except Exception:  # noqa: BLE001 - logged with its reference; the others still settle
+        except Exception:  # logged with its reference; the others still settle
             logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
             return SubmitOutcome.SKIPPED
 

@@ -36,7 +36,8 @@ _OUTCOME_OF_STATUS = {
 
 def _is_refusal(answer: Optional[Union[DebitResult, QueryResult]]) -> bool:
     """O'mari clearly said no, with a reason that proves the money did not move."""
-    return answer is not None and answer.decline_reason is not None and answer.decline_reason not in INCONCLUSIVE_REASONS
+    return (answer is not None and answer.decline_reason is not None
+            and answer.decline_reason not in INCONCLUSIVE_REASONS)
 
 
 class Settlement:

@@ -136,10 +136,13 @@ def _replacements(patch: Patch, rasa_version: str) -> Tuple[Dict[str, Tuple[Any,
 
 
 def install(patch: Patch, rasa_version: Optional[str] = None) -> PatchOutcome:
-    """Put ``patch``'s replacements in place, or none of them; raises PatchRefused for a safety patch that does not fit."""
+    """Put ``patch``'s replacements in place, or none of them.
+
+    Raises PatchRefused for a safety patch that does not fit.
+    """
     try:
         places, current, built = _replacements(patch, rasa_version or _installed_version())
-    except Exception as error:  # noqa: BLE001 - whatever does not fit leaves Rasa's code in place
+    except Exception as error:  # whatever does not fit leaves Rasa's code in place
         if patch.kind is PatchKind.SAFETY:
             raise PatchRefused(f"{patch.name}: {error}; {patch.without_it}") from error
         logger.warning("not applied, Rasa runs this part unchanged: %s (%s)%s", patch.name, error,
@@ -154,5 +157,8 @@ def install(patch: Patch, rasa_version: Optional[str] = None) -> PatchOutcome:
 
 
 def install_all(patches: Iterable[Patch], rasa_version: Optional[str] = None) -> Dict[str, PatchOutcome]:
-    """Install ``patches`` in order; what became of each. Raises PatchRefused at the first safety patch that does not fit."""
+    """Install ``patches`` in order; what became of each.
+
+    Raises PatchRefused at the first safety patch that does not fit.
+    """
     return {patch.name: install(patch, rasa_version) for patch in patches}

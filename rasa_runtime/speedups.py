@@ -65,7 +65,7 @@ def answer_checker(schema: Dict[str, Any]) -> Optional[Callable[[Any], bool]]:
     outer = copy.deepcopy(schema)
     del outer["properties"]["events"]["items"]["oneOf"]
     outer_validator = validator_class(outer)
-    by_event_name = {name: validator_class(branch) for name, branch in zip(names, branches)}
+    by_event_name = {name: validator_class(branch) for name, branch in zip(names, branches, strict=True)}
 
     def passes(answer: Any) -> bool:
         if not outer_validator.is_valid(answer):

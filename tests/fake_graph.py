@@ -76,7 +76,7 @@ class FakeGraph:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, like the real Graph API
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with graph._changed:
@@ -84,13 +84,13 @@ class FakeGraph:
                     graph.received.append(
                         {"path": self.path, "authorization": self.headers.get("Authorization"), "body": body,
                          "status": status}
-                    )  # fmt: skip
+                    )
                     graph._changed.notify_all()
                 if status == 200:
                     answer: Dict[str, Any] = {"messaging_product": "whatsapp", "messages": [{"id": "wamid.out"}]}
                 else:
                     answer = {"error": {"message": "fake failure", "type": "OAuthException", "code": 131000 + status,
-                                        "error_subcode": 2494010, "fbtrace_id": "FAKE"}}  # fmt: skip
+                                        "error_subcode": 2494010, "fbtrace_id": "FAKE"}}
                 raw = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -66,9 +66,10 @@ def draw_chart(comparisons: Sequence[SetComparison], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     panels = [c for c in comparisons if c.before.intent_f1]
+    tallest = max((len(c.before.intent_f1) for c in panels), default=4)
     figure, axes = plt.subplots(1, max(len(panels), 1), squeeze=False,
-                                figsize=(6 * max(len(panels), 1), 0.35 * max((len(c.before.intent_f1) for c in panels), default=4) + 1.5))
-    for axis, comparison in zip(axes[0], panels):
+                                figsize=(6 * max(len(panels), 1), 0.35 * tallest + 1.5))
+    for axis, comparison in zip(axes[0], panels, strict=False):
         intents = sorted(comparison.before.intent_f1)
         rows = range(len(intents))
         axis.barh([r + 0.2 for r in rows], [comparison.before.intent_f1[i] for i in intents], height=0.4,

@@ -85,18 +85,18 @@ def _f1(true_positives: int, false_positives: int, false_negatives: int) -> floa
 
 def score(examples: Sequence[Example], predictions: Sequence[Prediction]) -> SetScore:
     """Intent accuracy, entity F1 over exact spans, and the F1 of each intent the set holds."""
-    right = sum(e.intent == p.intent for e, p in zip(examples, predictions))
+    right = sum(e.intent == p.intent for e, p in zip(examples, predictions, strict=True))
     support: Dict[str, int] = {}
     for example in examples:
         support[example.intent] = support.get(example.intent, 0) + 1
     intent_f1 = {}
     for intent in support:
-        tp = sum(e.intent == intent and p.intent == intent for e, p in zip(examples, predictions))
-        fp = sum(e.intent != intent and p.intent == intent for e, p in zip(examples, predictions))
+        tp = sum(e.intent == intent and p.intent == intent for e, p in zip(examples, predictions, strict=True))
+        fp = sum(e.intent != intent and p.intent == intent for e, p in zip(examples, predictions, strict=True))
         intent_f1[intent] = _f1(tp, fp, support[intent] - tp)
     gold = sum(len(e.entities) for e in examples)
     found = sum(len(p.entities) for p in predictions)
-    tp = sum(len(e.entities & p.entities) for e, p in zip(examples, predictions))
+    tp = sum(len(e.entities & p.entities) for e, p in zip(examples, predictions, strict=True))
     entity_f1 = None if gold == 0 and found == 0 else _f1(tp, found - tp, gold - tp)
     return SetScore(right / len(examples) if examples else 1.0, entity_f1, intent_f1, support)
 
@@ -105,7 +105,7 @@ def changed_messages(examples: Sequence[Example], before: Sequence[Prediction],
                      after: Sequence[Prediction]) -> List[ChangedMessage]:
     """Every message whose prediction changed, and those the right intent lost confidence on."""
     changes = []
-    for example, old, new in zip(examples, before, after):
+    for example, old, new in zip(examples, before, after, strict=True):
         was_right, is_right = old.intent == example.intent, new.intent == example.intent
         if not was_right and is_right:
             kind: Optional[Change] = Change.NEWLY_RIGHT

@@ -21,7 +21,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Dict, Optional
+from typing import IO, Dict, Optional
 
 from tqdm import tqdm
 
@@ -111,7 +111,7 @@ class ModelCache:
         return self.folder
 
 
-def _follow(stream: io.BufferedReader, log: io.TextIOBase, progress: tqdm) -> None:
+def _follow(stream: IO[bytes], log: io.TextIOBase, progress: tqdm) -> None:
     """Copy Rasa's output to the log, moving the bar along DIET's epochs."""
     pending = b""
     while True:

@@ -28,7 +28,8 @@ OTP_PLACEHOLDER = "[OTP]"
 # "ngingu"). Only cues that rarely precede anything but a name: "I am" and
 # "this is" are also followed by "paying" or "wrong", so they count only
 # before a capitalised word.
-_ANY_CASE_CUES = r"my\s+name\s+is|my\s+names?\s+are|name'?s|zita\s+rangu\s+ndi|zita\s+rangu\s+ndinonzi|ndinonzi|ndini|ibizo\s+lami\s+ngu|ngingu|igama\s+lami\s+ngu"
+_ANY_CASE_CUES = (r"my\s+name\s+is|my\s+names?\s+are|name'?s|zita\s+rangu\s+ndi|zita\s+rangu\s+ndinonzi|ndinonzi|ndini"
+                  r"|ibizo\s+lami\s+ngu|ngingu|igama\s+lami\s+ngu")
 _CAPITALISED_CUES = r"i\s+am|i'?m|this\s+is|it'?s"
 _WORD = r"[^\W\d_][^\W\d_'-]*"
 # Words that follow a cue without being a name.
@@ -74,7 +75,8 @@ def example_in_shape_of(raw: str, number: phonenumbers.PhoneNumber) -> str:
     digits = [c for c in raw if c.isdigit()]
     country = str(number.country_code)
     written = "".join(digits)
-    if written.startswith(country) and (raw.lstrip().startswith("+") or len(written) > len(EXAMPLE_NATIONAL_NUMBER) + 1):
+    international = raw.lstrip().startswith("+") or len(written) > len(EXAMPLE_NATIONAL_NUMBER) + 1
+    if written.startswith(country) and international:
         example = country + EXAMPLE_NATIONAL_NUMBER
     elif written.startswith("0"):
         example = "0" + EXAMPLE_NATIONAL_NUMBER

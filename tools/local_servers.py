@@ -154,7 +154,7 @@ def postgres_process(workdir: Path, timeout: float = 60) -> Iterator[PrivateServ
         _as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-U", POSTGRES_USER, "--auth=trust",
                            "--encoding=UTF8", "--no-sync"]),
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     port = free_port()
     url = f"postgresql://{POSTGRES_USER}@127.0.0.1:{port}/postgres"
     server = PrivateServer(
@@ -164,7 +164,7 @@ def postgres_process(workdir: Path, timeout: float = 60) -> Iterator[PrivateServ
         workdir / "postgres.log", lambda: _postgres_answers(url), "PostgreSQL", timeout,
         # A fast shutdown: SIGTERM would wait for every pooled client to leave (and runuser does not pass SIGINT on).
         stop_command=_as_postgres_user([str(bindir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]),
-    )  # fmt: skip
+    )
     try:
         server.start()
         yield server
@@ -224,7 +224,7 @@ def redis_process(workdir: Path, timeout: float = 20) -> Iterator[PrivateServer]
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
          "--dir", str(workdir)],
         workdir / "redis.log", answers, "redis-server", timeout,
-    )  # fmt: skip
+    )
     try:
         server.start()
         yield server
@@ -251,14 +251,14 @@ def nginx_server(workdir: Path, config: str, health_url: str, timeout: float = 2
         raise ServerUnavailable("nginx is not installed (tools/install_servers.sh installs it)")
     (workdir / "logs").mkdir(parents=True, exist_ok=True)
     (workdir / "nginx.conf").write_text(config)
-    log = open(workdir / "logs" / "stderr.log", "w")  # noqa: SIM115 - closed below
+    log = open(workdir / "logs" / "stderr.log", "w")  # closed below
     # -e stderr: nginx opens its default error log before reading the config,
     # and that default (/var/log/nginx) may not be writable or may not exist.
     process = subprocess.Popen(
         [binary, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", "stderr",
          "-g", f"daemon off; pid {workdir / 'nginx.pid'};"],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
 
     def answers() -> bool:
         try:

@@ -117,7 +117,9 @@ def terminal_table(entries: List[InboxEntry], rows: int) -> str:
                ", ".join(r.value for r in e.reasons), e.text if len(e.text) <= 60 else e.text[:57] + "...")
               for e in shown]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in table]
+    # The last column is not padded: zip stops before it.
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
+           for row in table]
     if len(entries) > rows:
         out.append(f"... and {len(entries) - rows} more in the file")
     return "\n".join(out)

@@ -7,7 +7,8 @@
 
 It is what docker-compose.yml runs, with processes instead of containers and
 the same nginx template (deploy/nginx/) and endpoints
-(deploy/endpoints.scaled.yml), configured only through the environment variables docs/scaling-out.md lists. `make test-scale`
+(deploy/endpoints.scaled.yml), configured only through the environment
+variables docs/scaling-out.md lists. `make test-scale`
 (tests/scale/) starts one; each server runs from the machine's own packages
 on free loopback ports (tools/local_servers.py).
 """

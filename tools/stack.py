@@ -113,7 +113,7 @@ def _die_with_parent() -> None:
 def spawn(name: str, argv: Sequence[str], env: Dict[str, str], log_dir: Path = LOG_DIR, cwd: Path = REPO) -> Service:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed when the process ends
+    log = open(log_path, "w")  # closed when the process ends
     process = subprocess.Popen(
         list(argv),
         cwd=cwd,
@@ -167,7 +167,7 @@ def rasa_server_process(
         str(VENV_BIN / "python"), "-m", "rasa_runtime.server", "run", "--enable-api",
         "--port", str(port), "--interface", "127.0.0.1", "--model", model,
         "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-    ]  # fmt: skip
+    ]
     if env.get("RASA_API_TOKEN"):
         argv += ["--auth-token", env["RASA_API_TOKEN"]]
     return spawn("rasa", argv, env, log_dir)

@@ -100,7 +100,7 @@ class ActionTellPaymentOutcome(Action):
             return []
         try:
             await run_blocking(self._tell, reference, tracker, dispatcher)
-        except Exception:  # noqa: BLE001 - the row stays `sending`; the notifier reports it
+        except Exception:  # the row stays `sending`; the notifier reports it
             logger.exception("telling the outcome of %s failed", reference)
         return []
 

@@ -108,7 +108,7 @@ class OutcomeNotifier:
         for notification in due:
             try:
                 self._notify(notification)
-            except Exception:  # noqa: BLE001 - one outcome failing must not stop the others
+            except Exception:  # one outcome failing must not stop the others
                 logger.exception("notifying the outcome of %s failed", notification.transaction_reference)
             told.append(self._outbox.get(notification.transaction_reference) or notification)
         return told

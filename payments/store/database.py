@@ -55,7 +55,7 @@ def make_engine(database_url: str, pool_size: int = 16) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -9,13 +9,15 @@ two chats cannot both pass the same check.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import List, Mapping
+from typing import List, Mapping, Union
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from payments.amount_rules import BalanceReserved, available_to_pay
-from payments.store.models import RESERVING_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now
+from payments.store.models import (
+    RESERVING_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now,
+)
 
 
 class ValueTooLongForColumn(ValueError):
@@ -97,7 +99,7 @@ def reserve_balance(session: Session, booking_id: int, new_reference: str, amoun
         raise BalanceReserved(in_progress, available)
 
 
-def _cents(value: object) -> Decimal:
+def _cents(value: Union[Decimal, int]) -> Decimal:
     """SUM comes back as the Cents type (Decimal) on most drivers, as plain cents from COALESCE's 0."""
     if isinstance(value, Decimal):
         return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (
     BigInteger,
@@ -26,7 +26,7 @@ from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 
 def utc_now() -> datetime:

@@ -373,7 +373,8 @@ class BookingStore:
                 # The money moved, so it is credited; the excess is flagged for a refund.
                 booking.overpaid_amount = (booking.amount_paid - booking.total).quantize(CENT)
                 logger.error(
-                    "OVERPAID booking %s: paid %s of %s %s after transaction %s (see `python -m payments.ops overpaid`)",
+                    "OVERPAID booking %s: paid %s of %s %s after transaction %s "
+                    "(see `python -m payments.ops overpaid`)",
                     booking.reference, booking.amount_paid, booking.currency, booking.total, reference,
                 )
             booking.status = booking_status_after_payment(booking.status, booking.total, booking.amount_paid)

@@ -39,8 +39,8 @@ _DIGIT_GROUP = re.compile(r"(?<![0-9])[0-9](?:[\s-]*[0-9])*(?![0-9])")
 
 
 def _is_lone_code(text: Any) -> bool:
-    match = isinstance(text, str) and _DIGIT_GROUP.fullmatch(text.strip())
-    return bool(match) and _otp_shaped(match) == MARKER
+    match = _DIGIT_GROUP.fullmatch(text.strip()) if isinstance(text, str) else None
+    return match is not None and _otp_shaped(match) == MARKER
 
 
 def _otp_shaped(match: "re.Match[str]") -> str:

@@ -35,7 +35,7 @@ LockChange = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
 class AtomicRedisLockStore(RedisLockStore):
     """A ``RedisLockStore`` whose ticket changes are Redis transactions."""
 
-    def _change_lock(self, conversation_id: str, change: LockChange) -> T:
+    def _change_lock(self, conversation_id: str, change: LockChange[T]) -> T:
         key = self.key_prefix + conversation_id
 
         def transaction(pipe) -> T:  # pipe is WATCHing key: reads are immediate until multi()
@@ -59,7 +59,7 @@ class AtomicRedisLockStore(RedisLockStore):
 
         try:
             ticket = self._change_lock(conversation_id, take_next)
-        except Exception as error:  # noqa: BLE001 - Rasa's contract: any failure is a LockError
+        except Exception as error:  # Rasa's contract: any failure is a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         lock_store_outage.recovered()
         return ticket
@@ -103,11 +103,15 @@ class AtomicRedisLockStore(RedisLockStore):
 _REDIS_LOCK_STORE = "rasa.core.lock_store:RedisLockStore"
 # Written against Rasa 3.6.21's RedisLockStore, whose methods it overrides whole.
 ATOMIC_REDIS_LOCK_STORE = Patch(
-    "atomic Redis lock store", PatchKind.SAFETY, (_REDIS_LOCK_STORE,), lambda _: {_REDIS_LOCK_STORE: AtomicRedisLockStore},
+    "atomic Redis lock store", PatchKind.SAFETY, (_REDIS_LOCK_STORE,),
+    lambda _: {_REDIS_LOCK_STORE: AtomicRedisLockStore},
     without_it="two Rasa instances could run one conversation's turns at once and lose one",
     replaces=(_REDIS_LOCK_STORE,))
 
 
 def use_atomic_redis_lock_store() -> PatchOutcome:
-    """Make ``lock_store: type: redis`` in endpoints.yml build an AtomicRedisLockStore; raises PatchRefused if it cannot."""
+    """Make ``lock_store: type: redis`` in endpoints.yml build an AtomicRedisLockStore.
+
+    Raises PatchRefused if it cannot.
+    """
     return install(ATOMIC_REDIS_LOCK_STORE)

@@ -93,7 +93,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], budget: RetryBudget, op
     while True:
         try:
             result = await call()
-        except Exception as error:  # noqa: BLE001 - any failure of the store is an outage to retry
+        except Exception as error:  # any failure of the store is an outage to retry
             pause = next(pauses, None)
             if pause is None:
                 conversation_store.failed(error, operation, conversation)
@@ -152,7 +152,7 @@ def _retried_store_calls(budget: RetryBudget) -> Dict[str, Any]:
     async def keys(self: Any) -> Any:
         return await with_retries(self._tracker_store.keys, budget, "list")
 
-    return dict(zip(_STORE_CALLS, (retrieve, retrieve_full_tracker, save, keys)))
+    return dict(zip(_STORE_CALLS, (retrieve, retrieve_full_tracker, save, keys), strict=True))
 
 
 def _outage_answered_with_an_apology() -> Any:

@@ -77,7 +77,10 @@ SQLITE_TRACKER_STORE = Patch("SQLite tracker store pooled, in WAL mode", PatchKi
 
 
 def tune_sqlite_tracker_store() -> bool:
-    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters; True if applied."""
+    """Keep the SQLite tracker store's connections open, in WAL mode, and hide every SQL error's parameters.
+
+    True if applied.
+    """
     return install(SQLITE_TRACKER_STORE).applied
 
 

@@ -48,7 +48,7 @@ async def give_kept_notices(agent: Any, message: Any) -> None:
         tracker = await retrieve_once(tracker_store, message.sender_id)
     except ConversationStoreUnavailable:
         return  # an outage: logged once per burst, and the turn itself answers with the apology
-    except Exception:  # noqa: BLE001 - a notice is never worth losing the customer's turn
+    except Exception:  # a notice is never worth losing the customer's turn
         logger.exception("could not read the conversation for kept notices")
         return
     if tracker is None:

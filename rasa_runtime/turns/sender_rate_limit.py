@@ -104,8 +104,9 @@ class RedisCounter:
     async def admit(self, sender_id: str) -> bool:
         now = time.time()
         try:
+            member = f"{now:.6f}:{id(self)}:{time.perf_counter_ns()}"
             admitted = await self._admit(keys=[REDIS_KEY_PREFIX + sender_id],
-                                         args=[now, self.window, self.limit, f"{now:.6f}:{id(self)}:{time.perf_counter_ns()}"])
+                                         args=[now, self.window, self.limit, member])
         except Exception as error:  # noqa: BLE001 - any Redis failure: let the customer through
             if not self._unreachable:
                 logger.warning("sender rate limit not counted, Redis unreachable (%s); letting messages through",

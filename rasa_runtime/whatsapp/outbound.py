@@ -117,7 +117,7 @@ def reply_buttons(body: str, buttons: Sequence[Dict[str, Any]]) -> Message:
             "action": {
                 "buttons": [
                     {"type": "reply", "reply": {"id": _button_id(button, REPLY_ID_MAX), "title": title}}
-                    for button, title in zip(buttons, titles)
+                    for button, title in zip(buttons, titles, strict=True)
                 ]
             },
         },
@@ -142,7 +142,7 @@ def list_message(body: str, buttons: Sequence[Dict[str, Any]]) -> Message:
             "body": {"text": body},
             "action": {
                 "button": LIST_BUTTON_LABEL,
-                "sections": [{"rows": [_row(button, title) for button, title in zip(buttons, titles)]}],
+                "sections": [{"rows": [_row(button, title) for button, title in zip(buttons, titles, strict=True)]}],
             },
         },
     }

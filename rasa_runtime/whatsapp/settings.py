@@ -113,5 +113,5 @@ def load_whatsapp_settings(
         send_retries=_number(
             value("send_retries", "WHATSAPP_SEND_RETRIES", str(DEFAULT_SEND_RETRIES)), "WHATSAPP_SEND_RETRIES", int, 0
         ),
-    )  # fmt: skip
+    )
     return settings, ()

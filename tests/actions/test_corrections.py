@@ -54,7 +54,8 @@ def test_opening_message_fills_every_slot_and_sends_the_otp(store, domain) -> No
 
 
 def test_amount_before_the_booking_is_kept_then_checked(store, domain) -> None:
-    slots, _ = run_form(turn({}, "pay 50 usd with ecocash", "make_payment", {"payment_channel": "ecocash"}, None), domain)
+    slots, _ = run_form(turn({}, "pay 50 usd with ecocash", "make_payment", {"payment_channel": "ecocash"}, None),
+                        domain)
     assert slots["amount"] is None and slots["amount_given_early"] == "pay 50 usd with ecocash"
     later = turn({"payment_channel": "ecocash", "amount_given_early": "pay 50 usd with ecocash"},
                  SLYKER, "inform", {"booking_reference": SLYKER}, "booking_reference")

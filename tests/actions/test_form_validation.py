@@ -126,7 +126,8 @@ def test_bad_amount_is_refused_with_its_reason(store, text: str, response: str) 
 # -- channel and phone ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, expected", [("eco cash", "ecocash"), ("netone", "onemoney"), ("ZimSwitch", "zimswitch")])
+@pytest.mark.parametrize("text, expected",
+                         [("eco cash", "ecocash"), ("netone", "onemoney"), ("ZimSwitch", "zimswitch")])
 def test_channel_is_normalised(store, text: str, expected: str) -> None:
     result, _ = validate("payment_channel", text)
     assert result == {"payment_channel": expected, "invalid_answers": 0}

@@ -40,8 +40,8 @@ def test_euros_are_refused_naming_the_bookings_currency(store) -> None:
 
 def test_a_reaction_mid_payment_undoes_its_answer_and_keeps_the_count(store) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"booking_reference": T005, "amount": "👍", "invalid_answers": 2, "requested_slot": "amount"},
-                           text="👍", intent="nlu_fallback", set_this_turn=["amount"])
+    tracker = make_tracker({"booking_reference": T005, "amount": "👍", "invalid_answers": 2,
+                            "requested_slot": "amount"}, text="👍", intent="nlu_fallback", set_this_turn=["amount"])
     events = run(ValidatePaymentForm().get_validation_events(dispatcher, tracker, {}))
     assert slot_events(events) == {"amount": None, "invalid_answers": 2}
     assert dispatcher.messages == []

@@ -67,7 +67,8 @@ def test_fourth_otp_request_in_the_window_is_refused_politely_without_omari(stor
     for _ in range(3):
         start_payment()
     dispatcher = CollectingDispatcher()
-    events = run(ValidatePaymentForm().run(dispatcher, make_tracker(slots=slots, text="0772123456", set_this_turn=["phone_number"]), domain))
+    tracker = make_tracker(slots=slots, text="0772123456", set_this_turn=["phone_number"])
+    events = run(ValidatePaymentForm().run(dispatcher, tracker, domain))
     assert responses(dispatcher) == ["utter_otp_limit_reached_sender"]
     assert dispatcher.messages[0]["limit"] == 3 and dispatcher.messages[0]["window"] == "15 minutes"
     assert slot_events(events)["payment_halt"] == "otp_limit_reached"

@@ -17,7 +17,7 @@ def test_a_call_builds_the_service_and_runs_the_method_in_one_hand_off(
 ) -> None:
     """Each hand-off to the pool wakes a thread and the event loop; one per call is enough."""
     handed_off: List[str] = []
-    pool = runtime._executor()  # noqa: SLF001 - counting what reaches the real pool
+    pool = runtime._executor()  # counting what reaches the real pool
     submit = pool.submit
 
     def counting_submit(function, *args, **kwargs):

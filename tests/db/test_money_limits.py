@@ -51,7 +51,7 @@ LOOKUPS = minutes(5, 15, LimitScope.SENDER)
 
 def action_server(world: World, policy: PaymentPolicy, pool_size: int = 5) -> PaymentService:
     store = BookingStore(world.database_url, pool_size=pool_size)
-    world._servers.append(store)  # noqa: SLF001 - disposed with the world
+    world._servers.append(store)  # disposed with the world
     client = OmariClient(world.sandbox.base_url, KEY, connect_timeout=1, read_timeout=5)
     return PaymentService(store, client, policy)
 
@@ -133,7 +133,7 @@ def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(worl
     service = action_server(world, PaymentPolicy())
     late = pay(service, "first", msisdn=QUERY_FAILS_ONCE)
     service.submit_otp(late.transaction.reference, OTP)
-    with world.store._session() as session:  # noqa: SLF001 - what a person at the office did
+    with world.store._session() as session:  # what a person at the office did
         session.execute(update(Booking).where(Booking.reference == SLYKER)
                         .values(amount_paid=Decimal("1200.00"), opening_amount_paid=Decimal("1200.00"),
                                 status="paid").execution_options(synchronize_session=False))
@@ -234,7 +234,7 @@ def test_five_unknown_references_pause_lookups_for_that_chat_only(world: World) 
     assert (paused.outcome, paused.booking) == (LookupOutcome.LOCKED_OUT, None)
     assert describe_wait(paused.retry_after) == "15 minutes"
     assert service.look_up_booking("someone-else", SLYKER_KEY).outcome is LookupOutcome.FOUND
-    with world.store._session() as session:  # noqa: SLF001 - 16 minutes later
+    with world.store._session() as session:  # 16 minutes later
         session.execute(update(BookingLookupMiss).values(created_at=datetime.utcnow() - timedelta(minutes=16))
                         .execution_options(synchronize_session=False))
     assert service.look_up_booking("prober", SLYKER_KEY).outcome is LookupOutcome.FOUND
@@ -247,7 +247,7 @@ def test_lookups_are_paused_across_action_servers_counted_in_redis(world: World,
     servers = []
     for _ in range(2):
         store = BookingStore(world.database_url, pool_size=2)
-        world._servers.append(store)  # noqa: SLF001
+        world._servers.append(store)
         limiter = RedisLookupLimiter(redis_url, DatabaseLookupLimiter(store))
         client = OmariClient(world.sandbox.base_url, KEY, connect_timeout=1, read_timeout=5)
         servers.append(PaymentService(store, client, PaymentPolicy(booking_lookup_limit=LOOKUPS), limiter))
@@ -274,7 +274,7 @@ def poison(world: World, reference: str) -> None:
             f"CREATE TRIGGER poisoned BEFORE UPDATE ON payment_transactions FOR EACH ROW WHEN "
             f"(OLD.reference = '{reference}' AND NEW.status = 'success') EXECUTE FUNCTION poisoned()",
         ]
-    with world.store._session() as session:  # noqa: SLF001
+    with world.store._session() as session:
         for statement in statements:
             session.execute(text(statement))
 

@@ -116,9 +116,9 @@ def test_a_refusal_by_a_later_limit_records_nothing_under_the_earlier_one(deploy
     tight_day = RequestLimit(2, timedelta(days=1), "day")
     limiter = RedisRequestLimiter(redis_url)
     for _ in range(2):
-        limiter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, tight_day))  # type: ignore[arg-type] - Redis needs no session
+        limiter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, tight_day))  # Redis needs no session
     with pytest.raises(RequestLimitReached) as refused:
-        limiter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, tight_day))  # type: ignore[arg-type]
+        limiter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, tight_day))
     assert refused.value.limit == tight_day
     assert limiter.remaining(sender, WINDOW) == 1
     limiter.close()
@@ -184,7 +184,7 @@ def test_the_action_server_counts_in_redis_when_configured(
         store.dispose()
         counter = RedisRequestLimiter(redis_url)
         for _ in range(3):  # three requests another action server made, known only to Redis
-            counter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, DAY))  # type: ignore[arg-type] - Redis needs no session
+            counter.admit(None, {LimitScope.SENDER: sender}, (WINDOW, DAY))  # Redis needs no session
         assert start(runtime.payment_service(), sender).outcome is StartOutcome.LIMIT_REACHED
     finally:
         if counter:

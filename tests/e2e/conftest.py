@@ -148,8 +148,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(sandbox, f"{sandbox_url}/health", 30))
         actions = devstack.action_server_process(action_port, env, logs)
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
-        rasa = devstack.rasa_server_process(rasa_port, devstack.ENVIRONMENT_ENDPOINTS, env, logs, model=str(REPO / "models"))
-        running.enter_context(devstack.running(rasa, devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}", env), 240))
+        rasa = devstack.rasa_server_process(rasa_port, devstack.ENVIRONMENT_ENDPOINTS, env, logs,
+                                            model=str(REPO / "models"))
+        rasa_status_url = devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}", env)
+        running.enter_context(devstack.running(rasa, rasa_status_url, 240))
         running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
                               actions, action_port, env, graph, rasa, rasa_port)
         # Stops the servers started last, if a test restarted them (a no-op otherwise).

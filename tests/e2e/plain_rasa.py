@@ -66,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             (devstack.spawn("rasa", [*rasa_command, "run", "--enable-api", "--interface", "127.0.0.1"], env,
                             args.log_dir, cwd=args.checkout), f"http://127.0.0.1:{RASA_PORT}/status", 300),
         ]
-        for service, health_url, timeout in started:
+        for service, _, _ in started:
             stack.callback(service.stop)
         for service, health_url, timeout in started:
             devstack.wait_until_healthy(service, health_url, timeout)

@@ -148,7 +148,8 @@ def test_non_payment_messages_do_not_start_a_payment(chat: Chat, stack: Stack, m
 
 @pytest.mark.parametrize(
     "correction, amount, channel",
-    [("actually make it 30", Decimal("30.00"), "ecocash"), ("change the channel to onemoney", Decimal("40.00"), "onemoney")],
+    [("actually make it 30", Decimal("30.00"), "ecocash"),
+     ("change the channel to onemoney", Decimal("40.00"), "onemoney")],
 )
 def test_correction_at_the_otp_question_restarts_with_the_new_answer(
     chat: Chat, stack: Stack, correction: str, amount: Decimal, channel: str

@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
 
-import pytest
 import requests
 
 from payments.store.models import Booking, TransactionStatus
@@ -111,7 +110,8 @@ def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(c
             time.sleep(0.1)
         stack.restart_actions(crash=True)  # killed while /request is in flight
         in_flight.result()
-    assert stack.store.get_transaction(transaction.reference).status == "pending"  # claimed before /request, so never lost nor failed
+    # Claimed before /request, so never lost nor failed.
+    assert stack.store.get_transaction(transaction.reference).status == "pending"
     # The customer comes back: cancelling is refused (it may have been charged), status says so.
     assert "can't be cancelled" in chat.text("cancel")
     assert "still being confirmed" in chat.text("did my payment go through")

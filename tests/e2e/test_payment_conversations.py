@@ -143,7 +143,8 @@ def test_start_from_the_menu(chat: Chat, stack: Stack) -> None:
     assert "booking reference" in chat.text(mobile_payment["payload"])
 
 
-@pytest.mark.parametrize("opening", ["payment", "make payment", "omari payment", "I'd like to settle the balance on my safari"])
+@pytest.mark.parametrize("opening",
+                         ["payment", "make payment", "omari payment", "I'd like to settle the balance on my safari"])
 def test_payment_keywords_start_the_form(chat: Chat, opening: str) -> None:
     assert "booking reference" in chat.text(opening)
 

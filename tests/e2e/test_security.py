@@ -11,9 +11,8 @@ import re
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
-import pytest
 import requests
 
 from tests.e2e.conftest import MERCHANT_KEY, SANDBOX_OTP, Chat, Stack, booking_state

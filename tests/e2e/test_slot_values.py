@@ -1,9 +1,9 @@
 """Slot-value suite: free-phrased answers become the right normalised values.
 
 Every case in tests/e2e/slot_cases.py is typed to the running assistant
-(REST, or signed WhatsApp webhooks for the chat's own number; real Rasa model, action server and sandbox) at its question, or as the
-opening message, and the slot is read back from Rasa's tracker. A failure
-prints the input, what was extracted and what was expected.
+(REST, or signed WhatsApp webhooks for the chat's own number; real Rasa model,
+action server and sandbox) at its question, or as the opening message, and the
+slot is read back from Rasa's tracker. A failure prints the input, what was extracted and what was expected.
 """
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ class RecordingProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:  # http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 tracker = json.loads(body).get("tracker") or {}
                 proxy.calls.append((tracker.get("sender_id", ""), len(tracker.get("events") or []), len(body)))

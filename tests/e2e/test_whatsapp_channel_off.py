@@ -21,7 +21,7 @@ def test_rasa_starts_with_rest_only_and_says_whatsapp_is_off(tmp_path: Path) -> 
     endpoints.write_text(f'models:\n  url: "{unreachable_model_server}"\n  wait_time_between_pulls: null\n')
     env = {k: v for k, v in devstack.base_env().items() if not k.startswith("WHATSAPP_")}
     argv = [str(devstack.VENV_BIN / "rasa"), "run", "--port", str(port), "--interface", "127.0.0.1",
-            "--endpoints", str(endpoints), "--credentials", str(REPO / "credentials.yml")]  # fmt: skip
+            "--endpoints", str(endpoints), "--credentials", str(REPO / "credentials.yml")]
     rasa = devstack.spawn("rasa-whatsapp-off", argv, env, tmp_path / "logs")
     url = f"http://127.0.0.1:{port}"
     with devstack.running(rasa, f"{url}/", 180):

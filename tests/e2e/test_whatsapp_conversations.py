@@ -47,7 +47,7 @@ def test_a_whole_payment_by_taps_and_typing_on_whatsapp(stack: Stack, bookings) 
     [transaction] = state["transactions"]
     assert (transaction.status, transaction.msisdn, transaction.customer_channel) == (
         "success", customer.sender, "onemoney",
-    )  # fmt: skip
+    )
     record = next(t for t in stack.sandbox_transactions() if t["reference"] == transaction.reference)
     assert record["debit_count"] == 1
     # Each of the customer's seven messages was marked as read (blue ticks).

@@ -284,7 +284,7 @@ def test_slow_answer_does_not_block_other_requests(held_sandbox, wait_until):
     def pay_slowly() -> None:
         try:
             outcome["response"] = held_sandbox.pay(reference, held_sandbox.otp, SLOW_MSISDN)
-        except Exception as error:  # surfaced by the assertion below
+        except Exception as error:  # noqa: BLE001 - surfaced by the assertion below
             outcome["error"] = error
         finally:
             slow_answered.set()

@@ -152,7 +152,7 @@ def test_thirty_customers_pay_through_a_five_second_postgresql_stop(scaled: Scal
     assert drill.resends > 0, "the outage touched no customer: the drill proved nothing"
     assert_degraded_then_ok(drill, health_urls(scaled), lambda url: url in scaled.rasa_urls)
     logged = [after - earlier for after, earlier in zip(outage_lines(scaled, "conversation store unreachable"),
-                                                         before)]
+                                                         before, strict=True)]
     assert max(logged) >= 1 and all(count <= 2 for count in logged), logged  # once per burst, not per message
     for url in health_urls(scaled):
         assert requests.get(f"{url}/health", timeout=5).json()["status"] == "ok"

@@ -259,6 +259,6 @@ def test_make_serve_keeps_the_action_server_and_rasa_on_loopback(tmp_path: Path)
         stack.action_server_process(5055, {"PATH": "/bin"}, tmp_path)
         stack.rasa_server_process(5005, stack.ONE_MACHINE_ENDPOINTS, {}, tmp_path)
     finally:
-        stack.spawn = original  # type: ignore[assignment]
+        stack.spawn = original
     assert env["actions"]["SANIC_HOST"] == "127.0.0.1"
     assert argv["rasa"][argv["rasa"].index("--interface") + 1] == "127.0.0.1"

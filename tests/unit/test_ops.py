@@ -30,7 +30,7 @@ def test_seed_never_overwrites_a_booking_that_was_paid(database, capsys) -> None
     transaction, _ = store.create_transaction(
         reference="7d8e1c36-0f1e-4b9a-9c1e-2f7c7a0e8b11", booking_reference="BK-T005-20260210", sender_id="s",
         msisdn="263772123456", amount=Decimal("50.00"), currency="USD", customer_channel="ecocash",
-    )  # fmt: skip
+    )
     store.credit_booking(
         transaction.reference, payment_reference="P1", debit_reference="D1", response_code="000", response_message="ok"
     )
@@ -52,7 +52,7 @@ def test_booking_json_reports_money_as_exact_strings(database, capsys) -> None:
         "reference": "BK-T010-20260301", "customer_name": "Nyasha Banda",
         "tour_name": "Lake Kariba Houseboat Weekend", "total": "6400.00", "paid": "1600.00",
         "balance": "4800.00", "currency": "ZWG", "status": "deposit_paid", "transactions": [],
-    }  # fmt: skip
+    }
 
 
 def test_unknown_booking_exits_non_zero(database, capsys) -> None:

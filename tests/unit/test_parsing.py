@@ -432,7 +432,7 @@ def test_otp_with_spaces_anywhere_inside(data):
     digits = data.draw(st.text(alphabet="0123456789", min_size=4, max_size=8))
     gaps = data.draw(st.lists(st.sampled_from(["", " ", "  ", "-"]), min_size=len(digits) - 1,
                               max_size=len(digits) - 1))
-    text = digits[0] + "".join(gap + digit for gap, digit in zip(gaps, digits[1:]))
+    text = digits[0] + "".join(gap + digit for gap, digit in zip(gaps, digits[1:], strict=True))
     assert parse_otp(text) == digits
 
 

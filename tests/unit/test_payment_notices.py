@@ -48,7 +48,8 @@ def test_the_template_is_a_valid_whatsapp_message_with_parameters_in_order() -> 
 
 
 def test_template_settings_name_their_parameters() -> None:
-    settings = load_settings({"WHATSAPP_PAYMENT_TEMPLATE": "t", "WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS": "amount, outcome"})
+    settings = load_settings({"WHATSAPP_PAYMENT_TEMPLATE": "t",
+                              "WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS": "amount, outcome"})
     assert settings.whatsapp_payment_template_parameters == ("amount", "outcome")
     with pytest.raises(ValueError, match="WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS"):
         load_settings({"WHATSAPP_PAYMENT_TEMPLATE_PARAMETERS": "otp"})
@@ -79,4 +80,5 @@ def test_typing_is_shown_only_for_answers_that_wait_on_omari() -> None:
     answers.asked("c", "utter_ask_phone_number")
     assert not answers.next_answer_is_slow("a")  # forgotten beyond the cap: a plain receipt, nothing worse
     assert outbound.read_receipt("wamid.1", typing=True) == {
-        "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.1", "typing_indicator": {"type": "text"}}
+        "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.1",
+        "typing_indicator": {"type": "text"}}

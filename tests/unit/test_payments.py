@@ -144,7 +144,7 @@ def booking(total: str, paid_so_far: str, status: str = "pending", currency: str
         reference="BK-X-000000", customer_name="", customer_phone="", tour_name="", total=row.total,
         amount_paid=row.amount_paid, balance_due=row.balance_due, deposit_due=row.deposit_due,
         currency=currency, status=status, accepts_payment=row.accepts_payment,
-    )  # fmt: skip
+    )
 
 
 cents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
@@ -241,11 +241,11 @@ def test_a_paid_otp_reads_the_database_four_times_and_returns_the_credited_state
         if statement.lstrip().upper().startswith("SELECT"):
             selects.append(statement)
 
-    event.listen(store._engine, "before_cursor_execute", record)  # noqa: SLF001
+    event.listen(store._engine, "before_cursor_execute", record)
     try:
         result = payments.submit_otp(reference, OTP)
     finally:
-        event.remove(store._engine, "before_cursor_execute", record)  # noqa: SLF001
+        event.remove(store._engine, "before_cursor_execute", record)
     assert result.outcome is SubmitOutcome.SUCCESS
     assert (result.transaction.status, result.transaction.booking_reference) == ("success", "BK-SLYKER-TECH-20251023")
     assert len(selects) == 4

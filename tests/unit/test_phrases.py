@@ -5,7 +5,9 @@ from parsing import asks_for_sender_number, is_cancel_request
 
 
 @pytest.mark.parametrize(
-    "text", ["cancel", "Cancel", "CANCEL please", "stop", "quit", "abort", "never mind", "nevermind", "please cancel", "cancle"]
+    "text",
+    ["cancel", "Cancel", "CANCEL please", "stop", "quit", "abort", "never mind", "nevermind", "please cancel",
+     "cancle"],
 )
 def test_cancel_words(text: str) -> None:
     assert is_cancel_request(text)
@@ -16,7 +18,9 @@ def test_not_cancel(text: str) -> None:
     assert not is_cancel_request(text)
 
 
-@pytest.mark.parametrize("text", ["use this number", "Use my number", "same number", "this number", "use the same number please"])
+@pytest.mark.parametrize(
+    "text", ["use this number", "Use my number", "same number", "this number", "use the same number please"]
+)
 def test_sender_number_phrases(text: str) -> None:
     assert asks_for_sender_number(text)
 

@@ -1,4 +1,7 @@
-"""rasa_runtime.speedups and rasa_runtime.stores.sql_tracker_speedups: each leaves what Rasa decides and stores exactly as it was."""
+"""rasa_runtime.speedups and rasa_runtime.stores.sql_tracker_speedups.
+
+Each leaves what Rasa decides and stores exactly as it was.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -137,7 +140,7 @@ def test_every_event_is_stored_once_turn_after_turn_without_recounting(tracker_s
             counted = []
             original = SQLTrackerStore._event_query
             monkeypatch.setattr(SQLTrackerStore, "_event_query",
-                                lambda *args, **kwargs: counted.append(1) or original(*args, **kwargs))
+                                lambda *args, **kwargs: counted.append(1) or original(*args, **kwargs))  # noqa: B023 - undone below, in this turn
             await tracker_store.save(tracker)
             monkeypatch.setattr(SQLTrackerStore, "_event_query", original)
             assert counted == []  # no re-count: the tracker knew what was stored

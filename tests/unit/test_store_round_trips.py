@@ -35,7 +35,7 @@ def store(tmp_path: Path) -> Iterator[BookingStore]:
 
 
 def _engine(store: BookingStore) -> Engine:
-    return store._engine  # noqa: SLF001 - the tests watch what reaches the database
+    return store._engine  # the tests watch what reaches the database
 
 
 @contextmanager
@@ -58,7 +58,7 @@ def _pay(store: BookingStore, reference: str, sender: str = "s1") -> None:
     store.create_transaction(
         reference=reference, booking_reference="BK-T005-20260210", sender_id=sender,
         msisdn="263772123456", amount=Decimal("50.00"), currency="USD", customer_channel="ecocash",
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_threads_share_the_pool_without_seeing_each_others_work(store: BookingSt
             lambda ref: store.credit_booking(ref, payment_reference=ref, debit_reference=None,
                                              response_code="000", response_message="ok"),
             references + references,
-        ))  # fmt: skip
+        ))
     assert credited.count(True) == 8
     assert store.find_booking("BKT00520260210").amount_paid == Decimal("400.00")
 

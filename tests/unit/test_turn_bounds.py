@@ -147,7 +147,8 @@ def test_redis_counter_holds_the_rate_across_two_instances(redis_url: str) -> No
 def test_redis_counter_lets_messages_through_when_redis_is_unreachable() -> None:
     async def run() -> bool:
         client = redis.asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
-        return await RedisCounter(client, limit=1).admit("rest:a") and await RedisCounter(client, limit=1).admit("rest:a")
+        first, second = RedisCounter(client, limit=1), RedisCounter(client, limit=1)
+        return await first.admit("rest:a") and await second.admit("rest:a")
 
     assert asyncio.run(run())
 

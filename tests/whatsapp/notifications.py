@@ -15,29 +15,29 @@ ACCESS_TOKEN = "test-access-token-Xp2"
 
 def text(sender: str, body: str, message_id: str, timestamp: Optional[int] = None) -> Dict[str, Any]:
     return {"from": sender, "id": message_id, "timestamp": str(timestamp or int(time.time())), "type": "text",
-            "text": {"body": body}}  # fmt: skip
+            "text": {"body": body}}
 
 
 def button_reply(sender: str, payload: str, title: str, message_id: str) -> Dict[str, Any]:
     return {"from": sender, "id": message_id, "timestamp": str(int(time.time())), "type": "interactive",
-            "interactive": {"type": "button_reply", "button_reply": {"id": payload, "title": title}}}  # fmt: skip
+            "interactive": {"type": "button_reply", "button_reply": {"id": payload, "title": title}}}
 
 
 def list_reply(sender: str, payload: str, title: str, message_id: str) -> Dict[str, Any]:
     return {"from": sender, "id": message_id, "timestamp": str(int(time.time())), "type": "interactive",
             "interactive": {"type": "list_reply", "list_reply": {"id": payload, "title": title,
-                                                                 "description": "d"}}}  # fmt: skip
+                                                                 "description": "d"}}}
 
 
 def template_button(sender: str, payload: str, message_id: str) -> Dict[str, Any]:
     return {"from": sender, "id": message_id, "timestamp": str(int(time.time())), "type": "button",
-            "button": {"payload": payload, "text": "Pay now"}}  # fmt: skip
+            "button": {"payload": payload, "text": "Pay now"}}
 
 
 def other(sender: str, kind: str, message_id: str) -> Dict[str, Any]:
     """An image, voice note, location, sticker …: not text."""
     return {"from": sender, "id": message_id, "timestamp": str(int(time.time())), "type": kind,
-            kind: {"id": "media-1", "mime_type": "image/jpeg"}}  # fmt: skip
+            kind: {"id": "media-1", "mime_type": "image/jpeg"}}
 
 
 def status(message_id: str, state: str = "delivered") -> Dict[str, Any]:

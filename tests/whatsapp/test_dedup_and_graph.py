@@ -79,7 +79,7 @@ def settings_for(graph: FakeGraph, retries: int = 2) -> WhatsAppSettings:
         phone_number_id=n.PHONE_NUMBER_ID, access_token=n.ACCESS_TOKEN, app_secret=n.APP_SECRET,
         verify_token=n.VERIFY_TOKEN, graph_url=graph.url, api_version="v23.0", send_retries=retries,
         send_timeout_seconds=5,
-    )  # fmt: skip
+    )
 
 
 def _send(settings: WhatsAppSettings, message: dict) -> bool:
@@ -131,7 +131,7 @@ def test_an_unreachable_graph_api_is_logged_not_raised(caplog: pytest.LogCapture
     settings = WhatsAppSettings(
         phone_number_id="1", access_token=n.ACCESS_TOKEN, app_secret="s", verify_token="v",
         graph_url="http://127.0.0.1:9", send_retries=1, send_timeout_seconds=2,
-    )  # fmt: skip
+    )
     with caplog.at_level(logging.ERROR):
         assert not _send(settings, MESSAGE)
     assert "reaching the Graph API" in caplog.text

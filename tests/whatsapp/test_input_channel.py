@@ -52,7 +52,7 @@ def channel_for(graph: FakeGraph, **overrides: Any) -> WhatsAppInput:
     settings = WhatsAppSettings(
         phone_number_id=n.PHONE_NUMBER_ID, access_token=n.ACCESS_TOKEN, app_secret=n.APP_SECRET,
         verify_token=n.VERIFY_TOKEN, graph_url=graph.url, send_timeout_seconds=5, **overrides,
-    )  # fmt: skip
+    )
     return WhatsAppInput(settings)
 
 
@@ -93,7 +93,7 @@ def test_a_signed_batch_is_answered_message_by_message_and_statuses_are_ignored(
         [n.text(CUSTOMER, "pay", "wamid.1"), n.text("263772000002", "hello", "wamid.2"),
          n.button_reply(CUSTOMER, "Ecocash", "Ecocash", "wamid.3")],
         statuses=[n.status("wamid.out.9")],
-    )  # fmt: skip
+    )
     assistant = Assistant()
     assert deliver(channel_for(graph), assistant, n.signed(payload)) == [200]
     assert assistant.heard == [(CUSTOMER, "pay"), ("263772000002", "hello"), (CUSTOMER, "Ecocash")]
@@ -159,7 +159,7 @@ def test_one_senders_messages_reach_the_assistant_in_order_even_when_a_turn_is_s
     mine = [e for e in assistant.events if e[0] == "end" or e[1] == CUSTOMER]
     assert [(e[0], e[2] if e[0] == "start" else e[1]) for e in mine if e[-1] != "meanwhile"] == [
         ("start", "first"), ("end", "first"), ("start", "second"), ("end", "second"),
-    ]  # fmt: skip
+    ]
 
 
 def test_a_failing_turn_is_logged_never_raised_and_other_messages_still_run(

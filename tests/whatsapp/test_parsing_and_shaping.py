@@ -88,7 +88,7 @@ def test_each_inbound_type_maps_to_what_the_assistant_expects(message: dict, exp
     [None, [], "x", {"entry": "x"}, {"entry": [{"changes": [{"value": None}]}]},
      {"entry": [{"changes": [{"field": "messages", "value": {"metadata": {"phone_number_id": n.PHONE_NUMBER_ID},
                                                             "messages": [{"type": "text"}, 5, None]}}]}]}],
-)  # fmt: skip
+)
 def test_malformed_notifications_yield_nothing_and_never_raise(payload: object) -> None:
     assert inbound_messages(payload, n.PHONE_NUMBER_ID) == []
 
@@ -205,7 +205,7 @@ def test_defaults_and_overrides() -> None:
     assert settings.messages_url == f"https://graph.facebook.com/v23.0/{n.PHONE_NUMBER_ID}/messages"
     assert (settings.max_message_age_seconds, settings.dedup_redis_url) == (900, "")
     env = {**REQUIRED_ENV, "WHATSAPP_GRAPH_URL": "http://127.0.0.1:9/", "WHATSAPP_API_VERSION": "v99.0",
-           "WHATSAPP_MAX_MESSAGE_AGE": "60", "WHATSAPP_DEDUP_REDIS_URL": "redis://127.0.0.1:6379/1"}  # fmt: skip
+           "WHATSAPP_MAX_MESSAGE_AGE": "60", "WHATSAPP_DEDUP_REDIS_URL": "redis://127.0.0.1:6379/1"}
     settings, _ = load_whatsapp_settings({"phone_number_id": "42"}, env)
     assert settings is not None
     assert settings.messages_url == "http://127.0.0.1:9/v99.0/42/messages"

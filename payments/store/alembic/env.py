@@ -10,6 +10,7 @@ Alembic config.
 from __future__ import annotations
 
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy import create_engine, pool
@@ -29,7 +30,7 @@ def _database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or load_settings().database_url
 
 
-def _configure(**options: object) -> None:
+def _configure(**options: Any) -> None:
     # Batch mode lets SQLite take column changes it cannot ALTER in place
     # (it copies the table); PostgreSQL gets plain ALTER statements.
     context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True, **options)
