@@ -29,7 +29,7 @@ from payments.omari import OmariClient
 from payments.service import PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
 from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
-from tests.databases import BACKENDS, migrated_database_url
+from tests.support.databases import BACKENDS, migrated_database_url
 
 OTP = "123456"
 KEY = "sandbox-merchant-key"

@@ -16,7 +16,7 @@ from payments.store.models import NotificationState
 from payments.notifications.outbox import NotificationOutbox
 from payments.notifications.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult
 from payments.store.repository import BookingStore
-from tests.databases import BACKENDS, migrated_database_url
+from tests.support.databases import BACKENDS, migrated_database_url
 
 REFERENCE = "5b0c4bd0-7f59-4a43-9d0b-6e1f2f7c0a11"
 SENDER = "whatsapp:263772000001"

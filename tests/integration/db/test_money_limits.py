@@ -24,8 +24,8 @@ from payments.omari import OmariClient
 from payments.service import LookupOutcome, PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
 from payments.store.repository import BookingStore
 from payments.store.guards import ValueTooLongForColumn, fitted_to_columns
-from tests.databases import BACKENDS
-from tests.unit.test_money_faults import KEY, OTP, SLYKER_KEY, World, world  # noqa: F401 - the fixture
+from tests.support.databases import BACKENDS
+from tests.integration.payments.test_money_faults import KEY, OTP, SLYKER_KEY, World, world  # noqa: F401 - the fixture
 
 on_every_backend = pytest.mark.parametrize("world", BACKENDS, indirect=True)
 

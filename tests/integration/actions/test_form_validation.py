@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.validator import ValidatePaymentForm
-from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
+from tests.integration.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"

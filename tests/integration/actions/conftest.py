@@ -22,7 +22,7 @@ from payments.store.migrations import upgrade_to_head
 from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SANDBOX_OTP = "123456"
 
 

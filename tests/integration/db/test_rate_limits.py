@@ -28,7 +28,7 @@ from payments.service import PaymentPolicy, PaymentService, StartOutcome
 from payments.limits.otp_requests import DatabaseRequestLimiter, OtpRequestLimiter, RedisRequestLimiter
 from payments.store.repository import BookingStore
 from omari_sandbox import start_sandbox
-from tests.databases import migrated_database_url
+from tests.support.databases import migrated_database_url
 from tools.local_servers import free_port
 
 WINDOW = RequestLimit(3, timedelta(minutes=15), "15 minutes")

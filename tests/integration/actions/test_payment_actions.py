@@ -16,7 +16,7 @@ from actions.payment.steps import (
 )
 from payments.service import PaymentService
 from actions import runtime
-from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
+from tests.integration.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"
