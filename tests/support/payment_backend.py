@@ -23,7 +23,7 @@ from payments import ops
 from payments.limits.lookups import BookingLookupLimiter
 from payments.limits.otp_requests import OtpRequestLimiter
 from payments.omari import OmariClient
-from payments.service import PaymentPolicy, PaymentService
+from payments.service import PaymentPolicy, PaymentService, PaymentStart
 from payments.store.demo_data import seed_demo_bookings
 from payments.store.models import PaymentTransaction
 from payments.store.repository import BookingStore
@@ -54,7 +54,11 @@ class PaymentBackend:
                                                      slow_seconds=SLOW_SECONDS)
         self.store = BookingStore(database_url)
         self._opened: List[Any] = []
-        seed_demo_bookings(self.store)
+        try:
+            seed_demo_bookings(self.store)
+        except BaseException:
+            self.close()
+            raise
         self.with_policy(policy or PaymentPolicy())
 
     def with_policy(self, policy: PaymentPolicy) -> "PaymentBackend":
@@ -93,7 +97,7 @@ class PaymentBackend:
     # -- the demo booking and the wallet's side ---------------------------------------------
 
     def start(self, msisdn: str = "263772123456", sender: str = "s1", amount: str = "50.00",
-              service: Optional[PaymentService] = None) -> Any:
+              service: Optional[PaymentService] = None) -> PaymentStart:
         """Start paying ``amount`` on the Slyker booking by EcoCash."""
         return (service or self.service).start_payment(
             sender_id=sender, booking_lookup_key=SLYKER_KEY, amount=Decimal(amount),
@@ -101,7 +105,9 @@ class PaymentBackend:
         )
 
     def paid(self) -> Decimal:
-        return self.store.find_booking(SLYKER_KEY).amount_paid
+        booking = self.store.find_booking(SLYKER_KEY)
+        assert booking is not None, "the demo bookings were seeded"
+        return booking.amount_paid
 
     def wallet(self) -> List[Dict[str, Any]]:
         """The sandbox's ledger: one entry per /auth that reached it."""
