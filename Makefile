@@ -1,6 +1,6 @@
 # Kali Safaris O'mari payment assistant.
 #   make run    install, train if the data changed, seed, and chat in the terminal
-#   make test   the whole test suite (what CI runs)
+#   make test   the whole test suite (what CI runs; tests/README.md says what each part needs)
 #   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
 #   make test-scale  two Rasa + two action servers on PostgreSQL/Redis/nginx (CI runs it too)
 #   make bench  latency, load, cold start and training figures (bench/results.json)
@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
+.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -72,8 +72,14 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# tests/README.md: each folder is named by what its tests start. tests/unit/
+# starts nothing; tests/integration/ starts the O'mari sandbox, PostgreSQL,
+# Redis or a fake Graph API privately on loopback (never Rasa).
 test-unit: install
-	$(PY) -m pytest tests/unit tests/db tests/omari tests/actions tests/whatsapp -q
+	$(PY) -m pytest tests/unit -q
+
+test-integration: install
+	$(PY) -m pytest tests/integration -q
 
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
@@ -123,6 +129,7 @@ test-e2e: train
 
 test: install
 	$(MAKE) test-unit
+	$(MAKE) test-integration
 	$(MAKE) validate
 	$(MAKE) train
 	$(MAKE) nlu-gate

@@ -9,6 +9,9 @@ from hypothesis import settings
 
 from tools import local_servers
 
+# The sandbox-plus-store fixture every layer below Rasa uses (payment_backend).
+pytest_plugins = ["tests.support.payment_backend"]
+
 # No per-example time limit: CI shares two cores with Rasa and the servers, and
 # speed is measured by a benchmark, never asserted by a test.
 settings.register_profile("project", deadline=None, print_blob=True)

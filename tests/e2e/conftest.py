@@ -25,8 +25,8 @@ from payments.store.demo_data import seed_demo_bookings
 from payments.store.migrations import upgrade_to_head
 from common.sender_ids import scoped_sender_id
 from payments.store.repository import BookingStore
-from tests.fake_graph import FakeGraph
-from tests.whatsapp import notifications as whatsapp
+from tests.support.fake_graph import FakeGraph
+from tests.support import notifications as whatsapp
 from tools import stack as devstack
 from tools.local_servers import free_port
 

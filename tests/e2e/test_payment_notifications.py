@@ -20,7 +20,7 @@ import pytest
 from tests.e2e.conftest import REPO, SANDBOX_OTP, Chat, Stack
 from tests.e2e.test_payment_conversations import reach_otp
 from tests.e2e.whatsapp_customer import WhatsAppCustomer, shown_text
-from tests.whatsapp import notifications as n
+from tests.support import notifications as n
 
 T005 = "BK-T005-20260210"  # 850.00 total, nothing paid, USD
 QUERY_FAILS_ONCE = "0770 000 008"

@@ -17,7 +17,7 @@ import requests
 
 from tests.e2e.conftest import MERCHANT_KEY, SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.whatsapp_customer import WhatsAppCustomer
-from tests.whatsapp import notifications as n
+from tests.support import notifications as n
 
 SLYKER = "BK-SLYKER-TECH-20251023"  # 1200.00 total, 400.00 paid
 T005 = "BK-T005-20260210"

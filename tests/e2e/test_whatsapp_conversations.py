@@ -14,7 +14,7 @@ import requests
 
 from tests.e2e.conftest import SANDBOX_OTP, Stack, booking_state
 from tests.e2e.whatsapp_customer import WhatsAppCustomer, choices, wait_until
-from tests.whatsapp import notifications as n
+from tests.support import notifications as n
 
 T005 = "BK-T005-20260210"  # 850.00 total, nothing paid, USD
 SLYKER = "BK-SLYKER-TECH-20251023"  # 1200.00 total, 400.00 paid

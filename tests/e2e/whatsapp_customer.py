@@ -18,8 +18,8 @@ import requests
 
 from tests.e2e.conftest import Stack, assert_customer_safe
 from rasa_runtime.whatsapp.signature import sign
-from tests.fake_graph import shape_problems
-from tests.whatsapp import notifications as n
+from tests.support.fake_graph import shape_problems
+from tests.support import notifications as n
 
 TURN_TIMEOUT_SECONDS = 120
 

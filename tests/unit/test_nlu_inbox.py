@@ -1,6 +1,6 @@
 """The NLU inbox's pure parts: which messages a trainer sees, redaction, and the YAML it writes.
 
-Reading a store Rasa wrote (SQLite and PostgreSQL) is tests/db/test_nlu_inbox_store.py.
+Reading a store Rasa wrote (SQLite and PostgreSQL) is tests/integration/db/test_nlu_inbox_store.py.
 """
 from __future__ import annotations
 

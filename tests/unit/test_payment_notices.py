@@ -8,7 +8,7 @@ from actions.payment.notice import Delivery, choose_delivery, last_customer_mess
 from payments.settings import load_settings
 from rasa_runtime.whatsapp import outbound
 from rasa_runtime.whatsapp.typing import SlowAnswers
-from tests.fake_graph import shape_problems
+from tests.support.fake_graph import shape_problems
 from rasa_runtime.turns.kept_notices import kept_messages
 
 NOW = 1_800_000_000.0

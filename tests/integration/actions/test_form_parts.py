@@ -9,7 +9,7 @@ from actions.form.halt import HALT_SLOT, HaltReason, halt, halt_reason
 from actions.form.validator import ValidatePaymentForm
 from actions.payment.steps import HALT_RESPONSES, ActionConcludePayment
 from actions.questions import ActionAnswerBalance
-from tests.actions.conftest import make_tracker, responses, run
+from tests.support.trackers import make_tracker, responses, run
 
 BOOKING = "BK-T005-20260210"
 

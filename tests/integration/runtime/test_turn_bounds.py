@@ -21,7 +21,7 @@ from rasa_runtime.turns.sender_rate_limit import InProcessCounter, RedisCounter,
 from rasa_runtime.turns.session_continuation import (continue_long_session, events_in_current_session, is_continuation,
                                         session_max_events)
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

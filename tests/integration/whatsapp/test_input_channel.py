@@ -16,8 +16,8 @@ from rasa.core.channels.channel import UserMessage
 
 from rasa_runtime.whatsapp.input import PLEASE_TYPE, WhatsAppInput
 from rasa_runtime.whatsapp.settings import WhatsAppSettings
-from tests.fake_graph import FakeGraph, shape_problems
-from tests.whatsapp import notifications as n
+from tests.support.fake_graph import FakeGraph, shape_problems
+from tests.support import notifications as n
 
 CUSTOMER = "263772000001"
 USERNAME_ID = "US.13491208655302741918"

@@ -16,7 +16,9 @@ from payments.store.models import NotificationState
 from payments.notifications.outbox import NotificationOutbox
 from payments.notifications.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult
 from payments.store.repository import BookingStore
-from tests.databases import BACKENDS, migrated_database_url
+from payments.service import SubmitOutcome
+from tests.support.databases import BACKENDS, migrated_database_url
+from tests.support.payment_backend import OTP, PaymentBackend
 
 REFERENCE = "5b0c4bd0-7f59-4a43-9d0b-6e1f2f7c0a11"
 SENDER = "whatsapp:263772000001"
@@ -106,39 +108,20 @@ def test_without_a_token_nothing_is_sent_and_the_outcome_waits(database_url: str
     store.dispose()
 
 
-def test_reconcile_adds_an_outcome_only_for_payments_the_customer_was_told_were_unconfirmed(tmp_path: Path) -> None:
-    from decimal import Decimal
+def test_reconcile_adds_an_outcome_only_for_payments_the_customer_was_told_were_unconfirmed(
+        payment_backend: PaymentBackend) -> None:
+    service, store = payment_backend.service, payment_backend.store
 
-    from payments.store.demo_data import seed_demo_bookings
-    from payments.store.migrations import upgrade_to_head
-    from payments.omari import OmariClient
-    from payments.service import PaymentPolicy, PaymentService, SubmitOutcome
-    from omari_sandbox import start_sandbox
+    def start(sender: str, msisdn: str) -> str:
+        return payment_backend.start(msisdn, sender, amount="25.00").transaction.reference
 
-    sandbox = start_sandbox(port=0, otp="123456")
-    database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
-    upgrade_to_head(database_url)
-    store = BookingStore(database_url)
-    try:
-        seed_demo_bookings(store)
-        service = PaymentService(store, OmariClient(sandbox.base_url, "sandbox-merchant-key", 1, 5),
-                                 PaymentPolicy())
-
-        def start(sender: str, msisdn: str) -> str:
-            return service.start_payment(sender_id=sender, booking_lookup_key="BKSLYKERTECH20251023",
-                                         amount=Decimal("25.00"), customer_channel="ecocash",
-                                         msisdn=msisdn).transaction.reference
-
-        unconfirmed = start("whatsapp:263770000008", "263770000008")
-        assert service.submit_otp(unconfirmed, "123456").outcome is SubmitOutcome.PENDING
-        receipted = start("rest:paid-at-once", "263772000111")  # the conversation gave its receipt
-        assert service.submit_otp(receipted, "123456").outcome is SubmitOutcome.SUCCESS
-        outcomes = dict(service.reconcile_all())
-        assert outcomes == {unconfirmed: SubmitOutcome.SUCCESS}
-        assert [(n.transaction_reference, n.sender_id, n.state) for n in NotificationOutbox(store).list()] == [
-            (unconfirmed, "whatsapp:263770000008", "due")]
-        service.reconcile_all()
-        assert len(NotificationOutbox(store).list()) == 1
-    finally:
-        store.dispose()
-        sandbox.stop()
+    unconfirmed = start("whatsapp:263770000008", "263770000008")
+    assert service.submit_otp(unconfirmed, OTP).outcome is SubmitOutcome.PENDING
+    receipted = start("rest:paid-at-once", "263772000111")  # the conversation gave its receipt
+    assert service.submit_otp(receipted, OTP).outcome is SubmitOutcome.SUCCESS
+    outcomes = dict(service.reconcile_all())
+    assert outcomes == {unconfirmed: SubmitOutcome.SUCCESS}
+    assert [(n.transaction_reference, n.sender_id, n.state) for n in NotificationOutbox(store).list()] == [
+        (unconfirmed, "whatsapp:263770000008", "due")]
+    service.reconcile_all()
+    assert len(NotificationOutbox(store).list()) == 1

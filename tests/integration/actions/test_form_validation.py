@@ -8,7 +8,8 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.validator import ValidatePaymentForm
-from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
+from tests.support.payment_backend import OTP as SANDBOX_OTP
+from tests.support.trackers import make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"

@@ -11,116 +11,30 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Dict, Iterator, List
 
 import pytest
-import requests
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from payments import ops
 from payments.limits.policy import RequestLimit
-from payments.store.demo_data import seed_demo_bookings
 from payments.store.models import PaymentTransaction
 from payments.omari import OmariClient
-from payments.service import (
-    HeldDecision,
-    PaymentPolicy,
-    PaymentService,
-    ResolveOutcome,
-    StartOutcome,
-    SubmitOutcome,
+from payments.service import HeldDecision, PaymentPolicy, ResolveOutcome, StartOutcome, SubmitOutcome
+from tests.support.payment_backend import (
+    MERCHANT_KEY, OTP, SLYKER_KEY, SLYKER_OPENING_PAID, PaymentBackend, on_every_backend,
 )
-from payments.store.repository import BookingStore
-from omari_sandbox import start_sandbox
-from tests.databases import BACKENDS, migrated_database_url
 
-OTP = "123456"
-KEY = "sandbox-merchant-key"
-SLYKER_KEY = "BKSLYKERTECH20251023"
-OPENING_PAID = Decimal("400.00")
+OPENING_PAID = SLYKER_OPENING_PAID
 LIMITS = (RequestLimit(3, timedelta(minutes=15), "15 minutes"), RequestLimit(10, timedelta(days=1), "day"))
 
 
-class World:
-    """The service, its database and the sandbox, with the checks every test needs."""
-
-    def __init__(self, database_url: str) -> None:
-        self.sandbox = start_sandbox(port=0, otp=OTP, slow_seconds=1.5)
-        self.database_url = database_url
-        self.store = BookingStore(self.database_url)
-        seed_demo_bookings(self.store)
-        self.service = self.new_service()
-        self._servers: List[BookingStore] = []
-
-    def new_service(self, base_url: str = "", store: BookingStore = None) -> PaymentService:
-        client = OmariClient(base_url or self.sandbox.base_url, KEY, connect_timeout=1, read_timeout=0.5)
-        return PaymentService(store or self.store, client, PaymentPolicy(request_limits=LIMITS))
-
-    def action_servers(self, count: int) -> List[BookingStore]:
-        """``count`` stores with their own engines and pools, as separate action servers have."""
-        servers = [BookingStore(self.database_url, pool_size=5) for _ in range(count)]
-        self._servers += servers
-        return servers
-
-    def close(self) -> None:
-        for store in self._servers + [self.store]:
-            store.dispose()
-        self.sandbox.stop()
-
-    def start(self, msisdn: str = "263772123456", sender: str = "s1", amount: str = "50.00",
-              service: PaymentService = None):
-        return (service or self.service).start_payment(
-            sender_id=sender, booking_lookup_key=SLYKER_KEY, amount=Decimal(amount),
-            customer_channel="ecocash", msisdn=msisdn,
-        )
-
-    def paid(self) -> Decimal:
-        return self.store.find_booking(SLYKER_KEY).amount_paid
-
-    def wallet(self) -> List[Dict]:
-        response = requests.get(f"{self.sandbox.root_url}/__sandbox/transactions", timeout=5)
-        response.raise_for_status()
-        return response.json()
-
-    def debits(self) -> int:
-        return sum(t["debit_count"] for t in self.wallet())
-
-    def debited_total(self) -> Decimal:
-        return sum((Decimal(t["amount"]) * t["debit_count"] for t in self.wallet()), Decimal("0.00"))
-
-    def assert_booking_matches_wallet(self) -> None:
-        """What the booking gained is exactly what left the wallet, once."""
-        assert self.paid() == OPENING_PAID + self.debited_total()
-        assert ops.main(["audit"]) == 0
-
-    def age(self, reference: str, minutes: int) -> None:
-        with self.store._session() as session:
-            session.execute(
-                update(PaymentTransaction).where(PaymentTransaction.reference == reference)
-                .values(created_at=datetime.utcnow() - timedelta(minutes=minutes))
-                .execution_options(synchronize_session=False)
-            )
-
-
 @pytest.fixture
-def world(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    """SQLite unless a test is parametrised (indirectly) with another back-end."""
-    backend = getattr(request, "param", "sqlite")
-    built = World(migrated_database_url(request, backend, tmp_path))
-    monkeypatch.setenv("DATABASE_URL", built.database_url)
-    monkeypatch.setenv("OMARI_API_BASE_URL", built.sandbox.base_url)
-    monkeypatch.delenv("OMARI_MERCHANT_KEY", raising=False)
-    try:
-        yield built
-    finally:
-        built.close()
-
-
-on_every_backend = pytest.mark.parametrize("world", BACKENDS, indirect=True)
+def world(payment_backend: PaymentBackend) -> PaymentBackend:
+    """The payment backend under this module's OTP request limits."""
+    return payment_backend.with_policy(PaymentPolicy(request_limits=LIMITS))
 
 
 # -- every predictable number, and the fault modes -------------------------------------
@@ -195,7 +109,7 @@ def test_timed_out_debit_is_credited_once_by_conversation_or_reconcile_never_bot
 def test_twenty_threads_submitting_the_same_otp_credit_once(world) -> None:
     reference = world.start().transaction.reference
     barrier = threading.Barrier(20)
-    servers = world.action_servers(4)  # five threads on each of four action servers
+    servers = world.action_server_stores(4)  # five threads on each of four action servers
 
     def submit(thread: int) -> SubmitOutcome:
         service = world.new_service(store=servers[thread % 4])
@@ -217,7 +131,7 @@ def test_twenty_threads_reconciling_one_pending_payment_credit_once(world) -> No
     reference = world.start(msisdn="263770000008").transaction.reference
     assert world.service.submit_otp(reference, OTP).outcome is SubmitOutcome.PENDING
     barrier = threading.Barrier(20)
-    servers = world.action_servers(4)
+    servers = world.action_server_stores(4)
 
     def reconcile(thread: int) -> SubmitOutcome:
         service = world.new_service(store=servers[thread % 4])
@@ -236,12 +150,12 @@ def test_twenty_threads_reconciling_one_pending_payment_credit_once(world) -> No
 
 # -- held for review, stale OTPs, cancel ---------------------------------------------------
 
-def pending_with_a_larger_debit(world: World, reference: str) -> str:
+def pending_with_a_larger_debit(world: PaymentBackend, reference: str) -> str:
     """A local record of 50.00 for a wallet debit of 60.00 under the same reference."""
     world.store.create_transaction(reference=reference, booking_reference="BK-SLYKER-TECH-20251023",
                                    sender_id="s1", msisdn="263772123456", amount=Decimal("50.00"),
                                    currency="USD", customer_channel="ecocash")
-    client = OmariClient(world.sandbox.base_url, KEY, 1, 5)
+    client = OmariClient(world.sandbox.base_url, MERCHANT_KEY, 1, 5)
     client.authorise("263772123456", reference, Decimal("60.00"), "USD")
     client.request_payment("263772123456", reference, OTP)
     world.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
@@ -266,7 +180,7 @@ def test_amount_mismatch_is_held_logged_and_settled_only_by_a_person(world, capl
     assert ops.main(["audit"]) == 0
 
 
-def held_for_review(world: World, reference: str) -> str:
+def held_for_review(world: PaymentBackend, reference: str) -> str:
     """A payment of 50.00 that O'mari reports as a debit of 60.00: reconciliation holds it."""
     pending_with_a_larger_debit(world, reference)
     world.service.reconcile(reference)
@@ -354,7 +268,7 @@ def test_ten_otp_requests_per_day(world) -> None:
 @on_every_backend
 def test_racing_requests_never_exceed_the_limit(world) -> None:
     """On PostgreSQL (READ COMMITTED) only the per-sender advisory lock keeps this at 3."""
-    servers = world.action_servers(8)
+    servers = world.action_server_stores(8)
     barrier = threading.Barrier(8)
 
     def request(thread: int) -> StartOutcome:
@@ -406,10 +320,10 @@ def test_no_otp_key_or_full_number_in_logs_or_the_transaction_table(world, caplo
             world.service.submit_otp(reference, "654321")  # a wrong one first
             world.service.submit_otp(reference, OTP)
         world.service.reconcile_all()
-    for secret in (OTP, "654321", KEY, "263771987654", "263770000003"):
+    for secret in (OTP, "654321", MERCHANT_KEY, "263771987654", "263770000003"):
         assert secret not in caplog.text
     with world.store._session() as session:
         rows = session.execute(PaymentTransaction.__table__.select()).all()
     for row in rows:
         for value in row:
-            assert OTP not in str(value) and "654321" not in str(value) and KEY not in str(value)
+            assert OTP not in str(value) and "654321" not in str(value) and MERCHANT_KEY not in str(value)

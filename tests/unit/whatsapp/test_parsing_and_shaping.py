@@ -7,8 +7,8 @@ from rasa_runtime.whatsapp import outbound
 from rasa_runtime.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old, message_text
 from rasa_runtime.whatsapp.settings import load_whatsapp_settings
 from rasa_runtime.whatsapp.signature import sign, signature_is_valid
-from tests.fake_graph import shape_problems
-from tests.whatsapp import notifications as n
+from tests.support.fake_graph import shape_problems
+from tests.support import notifications as n
 
 CUSTOMER = "263772000001"
 

@@ -9,8 +9,8 @@ import pytest
 from rasa_runtime.whatsapp.dedup import MemoryDeduplicator, RedisDeduplicator
 from rasa_runtime.whatsapp.graph import GraphClient
 from rasa_runtime.whatsapp.settings import WhatsAppSettings
-from tests.fake_graph import FakeGraph
-from tests.whatsapp import notifications as n
+from tests.support.fake_graph import FakeGraph
+from tests.support import notifications as n
 
 
 class Clock:

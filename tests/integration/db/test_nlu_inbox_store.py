@@ -10,7 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tests.databases import BACKENDS, empty_database_url
+from tests.support.databases import BACKENDS, empty_database_url
 from tools.nlu_inbox import build_inbox
 
 DAY = 86400.0

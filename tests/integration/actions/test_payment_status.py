@@ -10,8 +10,9 @@ from actions.form.validator import ValidatePaymentForm
 from actions.payment.status import ActionPaymentStatus
 from actions.presentation import mask_customer_name
 from actions import runtime
-from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
-from tests.actions.test_payment_actions import start_payment
+from tests.support.payment_backend import OTP as SANDBOX_OTP
+from tests.support.trackers import make_tracker, responses, run, slot_events
+from tests.integration.actions.test_payment_actions import start_payment
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 

@@ -32,7 +32,7 @@ from payments.store.migrations import (
 from payments.service import PaymentService
 from payments.store.models import Base
 from payments.store.repository import BookingStore
-from tests.databases import BACKENDS, empty_database_url
+from tests.support.databases import BACKENDS, empty_database_url
 
 TRANSACTION = "a6c1e3f0-0000-4000-8000-00000000000{}"
 

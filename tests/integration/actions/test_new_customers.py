@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.form.validator import ValidatePaymentForm
 from actions.payment.fresh_otp import ActionSendFreshOtp
 from actions.payment.steps import ActionConcludePayment
-from tests.actions.conftest import make_tracker, responses, run, slot_events
+from tests.support.trackers import make_tracker, responses, run, slot_events
 
 T005 = "BK-T005-20260210"
 CLOSED = {"booking_reference": T005, "amount": "50.00", "payment_channel": "ecocash", "phone_number": "263772123456"}

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import questions as digressions
 from actions.payment import status as payment_status, steps as payment_actions
 from actions.runtime import StoreUnavailable
-from tests.actions.conftest import make_tracker, responses, run
+from tests.support.trackers import make_tracker, responses, run
 
 
 async def database_down(method, *args, **kwargs):

@@ -1,57 +1,16 @@
-"""Fixtures for testing the custom actions one at a time.
+"""Trackers and dispatchers as rasa-sdk builds them, for calling one action at a time.
 
-The actions run as rasa-sdk runs them (a ``Tracker``, a ``CollectingDispatcher``
-and the domain from domain.yml) against a real SQLite database in a temporary
-folder and the real O'mari sandbox on an ephemeral loopback port.
+Pure: nothing is started, so tests/unit and tests/integration both use them.
 """
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
-import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
-from payments.store.demo_data import seed_demo_bookings
 from common.sender_ids import channel_of
-from payments.store.migrations import upgrade_to_head
-from payments.store.repository import BookingStore
-from omari_sandbox import start_sandbox
-
-REPO = Path(__file__).resolve().parents[2]
-SANDBOX_OTP = "123456"
-
-
-@pytest.fixture(scope="session")
-def domain() -> Dict[str, Any]:
-    return yaml.safe_load((REPO / "domain.yml").read_text())
-
-
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BookingStore]:
-    """Demo bookings in a fresh database, the sandbox up, and the actions pointed at both."""
-    sandbox = start_sandbox(port=0, otp=SANDBOX_OTP, slow_seconds=1.5)
-    database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("OMARI_API_BASE_URL", sandbox.base_url)
-    monkeypatch.setenv("OMARI_READ_TIMEOUT", "0.5")
-    monkeypatch.delenv("OMARI_MERCHANT_KEY", raising=False)
-    runtime.settings.cache_clear()
-    runtime.payment_service.cache_clear()
-    upgrade_to_head(database_url)
-    booking_store = BookingStore(database_url)
-    seed_demo_bookings(booking_store)
-    try:
-        yield booking_store
-    finally:
-        booking_store.dispose()
-        runtime.payment_service.cache_clear()
-        runtime.settings.cache_clear()
-        sandbox.stop()
 
 
 def make_tracker(

@@ -16,7 +16,8 @@ from actions.payment.steps import (
 )
 from payments.service import PaymentService
 from actions import runtime
-from tests.actions.conftest import SANDBOX_OTP, make_tracker, responses, run, slot_events
+from tests.support.payment_backend import OTP as SANDBOX_OTP
+from tests.support.trackers import make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"

@@ -20,14 +20,15 @@ from sqlalchemy import text, update
 from payments import ops
 from payments.limits.policy import LimitScope, RequestLimit, describe_wait
 from payments.store.models import Booking, BookingLookupMiss
-from payments.omari import OmariClient
 from payments.service import LookupOutcome, PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
-from payments.store.repository import BookingStore
 from payments.store.guards import ValueTooLongForColumn, fitted_to_columns
-from tests.databases import BACKENDS
-from tests.unit.test_money_faults import KEY, OTP, SLYKER_KEY, World, world  # noqa: F401 - the fixture
+from tests.support.payment_backend import OTP, SLYKER_KEY, PaymentBackend, on_every_backend
 
-on_every_backend = pytest.mark.parametrize("world", BACKENDS, indirect=True)
+
+@pytest.fixture
+def world(payment_backend: PaymentBackend) -> PaymentBackend:
+    """One database and one sandbox; the tests add action servers with their own policies."""
+    return payment_backend
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 BALANCE = Decimal("800.00")  # 1200.00 total, 400.00 paid by the office
@@ -49,20 +50,13 @@ MERCHANT_MINUTE = minutes(4, 1, LimitScope.MERCHANT)
 LOOKUPS = minutes(5, 15, LimitScope.SENDER)
 
 
-def action_server(world: World, policy: PaymentPolicy, pool_size: int = 5) -> PaymentService:
-    store = BookingStore(world.database_url, pool_size=pool_size)
-    world._servers.append(store)  # disposed with the world
-    client = OmariClient(world.sandbox.base_url, KEY, connect_timeout=1, read_timeout=5)
-    return PaymentService(store, client, policy)
-
-
 def pay(service: PaymentService, sender: str, amount: Decimal = BALANCE, msisdn: str = WALLET,
         booking: str = SLYKER_KEY):
     return service.start_payment(sender_id=sender, booking_lookup_key=booking, amount=amount,
                                  customer_channel="ecocash", msisdn=msisdn)
 
 
-def auths(world: World, msisdn: str = "") -> int:
+def auths(world: PaymentBackend, msisdn: str = "") -> int:
     return sum(1 for t in world.wallet() if not msisdn or t["msisdn"] == msisdn)
 
 
@@ -70,8 +64,8 @@ def auths(world: World, msisdn: str = "") -> int:
 
 
 @on_every_backend
-def test_eight_chats_racing_for_the_whole_balance_reserve_it_once(world: World) -> None:
-    services = [action_server(world, PaymentPolicy()) for _ in range(8)]
+def test_eight_chats_racing_for_the_whole_balance_reserve_it_once(world: PaymentBackend) -> None:
+    services = [world.action_server(PaymentPolicy()) for _ in range(8)]
     barrier = threading.Barrier(8)
 
     def attempt(index: int):
@@ -89,8 +83,8 @@ def test_eight_chats_racing_for_the_whole_balance_reserve_it_once(world: World) 
 
 
 @on_every_backend
-def test_a_second_payer_is_told_what_is_in_progress_and_may_pay_what_is_left(world: World) -> None:
-    service = action_server(world, PaymentPolicy())
+def test_a_second_payer_is_told_what_is_in_progress_and_may_pay_what_is_left(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy())
     assert pay(service, "first", Decimal("500.00")).outcome is StartOutcome.OTP_SENT
     too_much = pay(service, "second", BALANCE, msisdn="263772555002")
     assert (too_much.outcome, too_much.in_progress, too_much.available) == (
@@ -99,8 +93,8 @@ def test_a_second_payer_is_told_what_is_in_progress_and_may_pay_what_is_left(wor
     assert pay(service, "third", Decimal("0.01"), msisdn="263772555003").available == Decimal("0.00")
 
 
-def test_a_new_payment_from_the_same_chat_replaces_its_own_and_a_closed_one_frees_the_balance(world: World) -> None:
-    service = action_server(world, PaymentPolicy())
+def test_a_new_payment_from_the_same_chat_replaces_its_own_and_a_closed_one_frees_the_balance(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy())
     first = pay(service, "same-chat")
     second = pay(service, "same-chat")  # "send a fresh OTP", or a corrected amount
     assert second.outcome is StartOutcome.OTP_SENT
@@ -111,9 +105,9 @@ def test_a_new_payment_from_the_same_chat_replaces_its_own_and_a_closed_one_free
 
 
 @on_every_backend
-def test_overlapping_payments_on_a_pending_debit_never_take_paid_above_total(world: World) -> None:
+def test_overlapping_payments_on_a_pending_debit_never_take_paid_above_total(world: PaymentBackend) -> None:
     """The issue's attack: pending debit on 263770000008, a second chat pays the whole balance again."""
-    service = action_server(world, PaymentPolicy())
+    service = world.action_server(PaymentPolicy())
     first = pay(service, "first", msisdn=QUERY_FAILS_ONCE)
     assert service.submit_otp(first.transaction.reference, OTP).outcome is SubmitOutcome.PENDING
     second = pay(service, "second", msisdn="263772555002")
@@ -128,9 +122,9 @@ def test_overlapping_payments_on_a_pending_debit_never_take_paid_above_total(wor
 
 
 @on_every_backend
-def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(world: World, capsys, caplog) -> None:
+def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(world: PaymentBackend, capsys, caplog) -> None:
     """The office took the balance by hand while O'mari still held our debit: the money moved, so it counts."""
-    service = action_server(world, PaymentPolicy())
+    service = world.action_server(PaymentPolicy())
     late = pay(service, "first", msisdn=QUERY_FAILS_ONCE)
     service.submit_otp(late.transaction.reference, OTP)
     with world.store._session() as session:  # what a person at the office did
@@ -156,8 +150,8 @@ def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(worl
 
 
 @on_every_backend
-def test_eight_chats_asking_otps_for_one_wallet_get_three(world: World) -> None:
-    service = action_server(world, PaymentPolicy(request_limits=(SENDER_WINDOW, WALLET_WINDOW, WALLET_DAY)))
+def test_eight_chats_asking_otps_for_one_wallet_get_three(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(request_limits=(SENDER_WINDOW, WALLET_WINDOW, WALLET_DAY)))
     starts = [pay(service, f"stranger-{n}", Decimal("5.00")) for n in range(8)]
     assert [s.outcome for s in starts] == [StartOutcome.OTP_SENT] * 3 + [StartOutcome.LIMIT_REACHED] * 5
     assert {s.limit for s in starts[3:]} == {WALLET_WINDOW}
@@ -168,8 +162,8 @@ def test_eight_chats_asking_otps_for_one_wallet_get_three(world: World) -> None:
 
 
 @on_every_backend
-def test_racing_chats_on_one_wallet_are_admitted_three_times(world: World) -> None:
-    services = [action_server(world, PaymentPolicy(request_limits=(WALLET_WINDOW,))) for _ in range(8)]
+def test_racing_chats_on_one_wallet_are_admitted_three_times(world: PaymentBackend) -> None:
+    services = [world.action_server(PaymentPolicy(request_limits=(WALLET_WINDOW,))) for _ in range(8)]
     barrier = threading.Barrier(8)
 
     def attempt(index: int) -> StartOutcome:
@@ -182,15 +176,15 @@ def test_racing_chats_on_one_wallet_are_admitted_three_times(world: World) -> No
     assert auths(world, WALLET) == 3
 
 
-def test_a_booking_and_the_merchant_have_their_own_limits(world: World) -> None:
-    service = action_server(world, PaymentPolicy(request_limits=(BOOKING_WINDOW, MERCHANT_MINUTE)))
+def test_a_booking_and_the_merchant_have_their_own_limits(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(request_limits=(BOOKING_WINDOW, MERCHANT_MINUTE)))
     booking_starts = [pay(service, f"b-{n}", Decimal("5.00"), msisdn=f"26377255510{n}") for n in range(4)]
     assert all(s.outcome is StartOutcome.OTP_SENT for s in booking_starts)
     merchant = pay(service, "b-x", Decimal("5.00"), msisdn="263772555199", booking="BKT00520260210")
     assert (merchant.outcome, merchant.limit) == (StartOutcome.LIMIT_REACHED, MERCHANT_MINUTE)
     assert describe_wait(merchant.retry_after) == "1 minute"
 
-    only_booking = action_server(world, PaymentPolicy(request_limits=(BOOKING_WINDOW,)))
+    only_booking = world.action_server(PaymentPolicy(request_limits=(BOOKING_WINDOW,)))
     assert pay(only_booking, "b-5", Decimal("5.00"), msisdn="263772555105").outcome is StartOutcome.OTP_SENT
     refused = pay(only_booking, "b-6", Decimal("5.00"), msisdn="263772555106")
     assert (refused.outcome, refused.limit) == (StartOutcome.LIMIT_REACHED, BOOKING_WINDOW)
@@ -201,8 +195,8 @@ def test_a_booking_and_the_merchant_have_their_own_limits(world: World) -> None:
 
 
 @on_every_backend
-def test_wrong_otps_are_capped_per_wallet_over_fresh_payments(world: World) -> None:
-    service = action_server(world, PaymentPolicy(wrong_otps_per_wallet_per_day=4))
+def test_wrong_otps_are_capped_per_wallet_over_fresh_payments(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(wrong_otps_per_wallet_per_day=4))
     first = pay(service, "guesser-1", Decimal("5.00")).transaction.reference
     outcomes = [service.submit_otp(first, WRONG_OTP).outcome for _ in range(3)]
     assert outcomes == [SubmitOutcome.WRONG_OTP, SubmitOutcome.WRONG_OTP, SubmitOutcome.OTP_ATTEMPTS_EXCEEDED]
@@ -227,8 +221,8 @@ def miss(service: PaymentService, sender: str, n: int) -> LookupOutcome:
 
 
 @on_every_backend
-def test_five_unknown_references_pause_lookups_for_that_chat_only(world: World) -> None:
-    service = action_server(world, PaymentPolicy(booking_lookup_limit=LOOKUPS))
+def test_five_unknown_references_pause_lookups_for_that_chat_only(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(booking_lookup_limit=LOOKUPS))
     assert [miss(service, "prober", n) for n in range(5)] == [LookupOutcome.UNKNOWN] * 5
     paused = service.look_up_booking("prober", SLYKER_KEY)  # a real one: still not looked up
     assert (paused.outcome, paused.booking) == (LookupOutcome.LOCKED_OUT, None)
@@ -240,17 +234,14 @@ def test_five_unknown_references_pause_lookups_for_that_chat_only(world: World) 
     assert service.look_up_booking("prober", SLYKER_KEY).outcome is LookupOutcome.FOUND
 
 
-def test_lookups_are_paused_across_action_servers_counted_in_redis(world: World, redis_url: str) -> None:
+def test_lookups_are_paused_across_action_servers_counted_in_redis(world: PaymentBackend, redis_url: str) -> None:
     from payments.limits.lookups import DatabaseLookupLimiter, RedisLookupLimiter
 
     sender = f"prober-{datetime.utcnow().timestamp()}"
-    servers = []
-    for _ in range(2):
-        store = BookingStore(world.database_url, pool_size=2)
-        world._servers.append(store)
-        limiter = RedisLookupLimiter(redis_url, DatabaseLookupLimiter(store))
-        client = OmariClient(world.sandbox.base_url, KEY, connect_timeout=1, read_timeout=5)
-        servers.append(PaymentService(store, client, PaymentPolicy(booking_lookup_limit=LOOKUPS), limiter))
+    servers = [world.action_server(PaymentPolicy(booking_lookup_limit=LOOKUPS), pool_size=2,
+                                   lookup_limiter_for=lambda store: RedisLookupLimiter(
+                                       redis_url, DatabaseLookupLimiter(store)))
+               for _ in range(2)]
     outcomes = [miss(servers[n % 2], sender, n) for n in range(5)]
     assert outcomes == [LookupOutcome.UNKNOWN] * 5
     assert servers[1].look_up_booking(sender, SLYKER_KEY).outcome is LookupOutcome.LOCKED_OUT
@@ -261,7 +252,7 @@ def test_lookups_are_paused_across_action_servers_counted_in_redis(world: World,
 # -- reconcile keeps going --------------------------------------------------------------------
 
 
-def poison(world: World, reference: str) -> None:
+def poison(world: PaymentBackend, reference: str) -> None:
     """A database error on settling one payment, whatever the back-end."""
     statements: List[str]
     if world.database_url.startswith("sqlite"):
@@ -280,8 +271,8 @@ def poison(world: World, reference: str) -> None:
 
 
 @on_every_backend
-def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(world: World, caplog, capsys) -> None:
-    service = action_server(world, PaymentPolicy())
+def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(world: PaymentBackend, caplog, capsys) -> None:
+    service = world.action_server(PaymentPolicy())
     references = []
     for n, msisdn in enumerate([QUERY_FAILS_ONCE, QUERY_FAILS_ONCE, OVERLONG_REFERENCE, QUERY_FAILS_ONCE]):
         reference = pay(service, f"payer-{n}", Decimal("10.00"), msisdn=msisdn).transaction.reference
@@ -301,7 +292,7 @@ def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(worl
     assert ops.main(["audit"]) == 0
 
 
-def test_strings_are_checked_against_their_columns_before_they_are_written(world: World) -> None:
+def test_strings_are_checked_against_their_columns_before_they_are_written(world: PaymentBackend) -> None:
     assert fitted_to_columns({"response_message": "x" * 300})["response_message"] == "x" * 255
     with pytest.raises(ValueTooLongForColumn) as refused:
         fitted_to_columns({"payment_reference": "P" * 65, "response_code": "000"})
@@ -309,7 +300,7 @@ def test_strings_are_checked_against_their_columns_before_they_are_written(world
     with pytest.raises(ValueTooLongForColumn):
         fitted_to_columns({"response_code": "123456789"})
     # SQLite would have stored it: the store refuses first, and changes nothing.
-    service = action_server(world, PaymentPolicy())
+    service = world.action_server(PaymentPolicy())
     reference = pay(service, "s", Decimal("10.00")).transaction.reference
     with pytest.raises(ValueTooLongForColumn):
         world.store.credit_booking(reference, payment_reference="P" * 80, debit_reference=None,

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from common.sender_ids import channel_of
 from actions.questions import ActionAnswerBalance
 from actions.form.validator import ValidatePaymentForm
-from tests.actions.conftest import make_tracker, responses, run, slot_events
+from tests.support.trackers import make_tracker, responses, run, slot_events
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"

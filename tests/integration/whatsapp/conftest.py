@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.fake_graph import FakeGraph
+from tests.support.fake_graph import FakeGraph
 
 
 @pytest.fixture

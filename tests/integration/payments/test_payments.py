@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Tuple
 
 import pytest
 import requests
@@ -13,34 +13,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, update
 
-from payments.store.demo_data import seed_demo_bookings
-from payments.store.migrations import upgrade_to_head
 from payments.store.models import PaymentTransaction
-from payments.omari import OmariClient
 from parsing import AmountChoice, AmountShare
 from payments.amount_rules import AmountRejected, resolve_amount
 from payments.service import CancelOutcome, PaymentService, StartOutcome, SubmitOutcome
 from payments.snapshots import BookingSnapshot
 from payments.store.repository import BookingStore, booking_status_after_payment
-from omari_sandbox import start_sandbox
-
-OTP = "123456"
-SLYKER_KEY = "BKSLYKERTECH20251023"
+from omari_sandbox import RunningSandbox
+from tests.support.payment_backend import OTP, SLYKER_KEY, PaymentBackend
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Tuple[PaymentService, BookingStore, object]]:
-    sandbox = start_sandbox(port=0, otp=OTP, slow_seconds=1.5)
-    database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
-    upgrade_to_head(database_url)
-    store = BookingStore(database_url)
-    seed_demo_bookings(store)
-    client = OmariClient(sandbox.base_url, "sandbox-merchant-key", connect_timeout=1, read_timeout=0.5)
-    try:
-        yield PaymentService(store, client), store, sandbox
-    finally:
-        store.dispose()
-        sandbox.stop()
+def service(payment_backend: PaymentBackend) -> Tuple[PaymentService, BookingStore, RunningSandbox]:
+    return payment_backend.service, payment_backend.store, payment_backend.sandbox
 
 
 def start(service: PaymentService, msisdn: str = "263772123456", sender: str = "s1", amount: str = "50.00"):
