@@ -71,9 +71,10 @@ class PaymentBackend:
         return OmariClient(base_url or self.sandbox.base_url, MERCHANT_KEY, connect_timeout=1,
                            read_timeout=read_timeout)
 
-    def new_service(self, base_url: str = "", store: Optional[BookingStore] = None) -> PaymentService:
+    def new_service(self, base_url: str = "", store: Optional[BookingStore] = None,
+                    read_timeout: float = SERVICE_READ_TIMEOUT) -> PaymentService:
         """Another service on the same store, e.g. with O'mari at another ``base_url``."""
-        return PaymentService(store or self.store, self.client(base_url), self.policy)
+        return PaymentService(store or self.store, self.client(base_url, read_timeout), self.policy)
 
     def action_server(self, policy: Optional[PaymentPolicy] = None, pool_size: int = 5,
                       request_limiter: Optional[OtpRequestLimiter] = None,
@@ -131,7 +132,7 @@ class PaymentBackend:
         statement = update(PaymentTransaction)
         if reference is not None:
             statement = statement.where(PaymentTransaction.reference == reference)
-        with self.store._session() as session:  # noqa: SLF001 - the tests rewrite history on purpose
+        with self.store._session() as session:  # the tests rewrite history on purpose
             session.execute(statement.values(created_at=datetime.utcnow() - timedelta(minutes=minutes))
                             .execution_options(synchronize_session=False))
 

@@ -93,7 +93,8 @@ def test_a_second_payer_is_told_what_is_in_progress_and_may_pay_what_is_left(wor
     assert pay(service, "third", Decimal("0.01"), msisdn="263772555003").available == Decimal("0.00")
 
 
-def test_a_new_payment_from_the_same_chat_replaces_its_own_and_a_closed_one_frees_the_balance(world: PaymentBackend) -> None:
+def test_a_new_payment_from_the_same_chat_replaces_its_own_and_a_closed_one_frees_the_balance(
+        world: PaymentBackend) -> None:
     service = world.action_server(PaymentPolicy())
     first = pay(service, "same-chat")
     second = pay(service, "same-chat")  # "send a fresh OTP", or a corrected amount
@@ -122,7 +123,8 @@ def test_overlapping_payments_on_a_pending_debit_never_take_paid_above_total(wor
 
 
 @on_every_backend
-def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(world: PaymentBackend, capsys, caplog) -> None:
+def test_a_late_confirmation_above_the_total_is_credited_flagged_and_listed(
+        world: PaymentBackend, capsys, caplog) -> None:
     """The office took the balance by hand while O'mari still held our debit: the money moved, so it counts."""
     service = world.action_server(PaymentPolicy())
     late = pay(service, "first", msisdn=QUERY_FAILS_ONCE)
@@ -271,7 +273,8 @@ def poison(world: PaymentBackend, reference: str) -> None:
 
 
 @on_every_backend
-def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(world: PaymentBackend, caplog, capsys) -> None:
+def test_reconcile_logs_and_skips_a_poisoned_payment_and_settles_the_others(
+        world: PaymentBackend, caplog, capsys) -> None:
     service = world.action_server(PaymentPolicy())
     references = []
     for n, msisdn in enumerate([QUERY_FAILS_ONCE, QUERY_FAILS_ONCE, OVERLONG_REFERENCE, QUERY_FAILS_ONCE]):

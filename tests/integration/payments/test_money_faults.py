@@ -24,7 +24,8 @@ from payments.store.models import PaymentTransaction
 from payments.omari import OmariClient
 from payments.service import HeldDecision, PaymentPolicy, ResolveOutcome, StartOutcome, SubmitOutcome
 from tests.support.payment_backend import (
-    MERCHANT_KEY, OTP, SLYKER_KEY, SLYKER_OPENING_PAID, PaymentBackend, on_every_backend,
+    ACTION_SERVER_READ_TIMEOUT, MERCHANT_KEY, OTP, SLYKER_KEY, SLYKER_OPENING_PAID, PaymentBackend,
+    on_every_backend,
 )
 
 OPENING_PAID = SLYKER_OPENING_PAID
@@ -272,7 +273,8 @@ def test_racing_requests_never_exceed_the_limit(world) -> None:
     barrier = threading.Barrier(8)
 
     def request(thread: int) -> StartOutcome:
-        service = world.new_service(store=servers[thread])
+        # An action server's timeout: eight /auth calls at once on a busy machine can take over 0.5 s.
+        service = world.new_service(store=servers[thread], read_timeout=ACTION_SERVER_READ_TIMEOUT)
         barrier.wait()
         return service.start_payment(sender_id="racer", booking_lookup_key=SLYKER_KEY, amount=Decimal("5.00"),
                                      customer_channel="ecocash", msisdn="263772123456").outcome
