@@ -85,7 +85,8 @@ def continue_long_session(tracker: Any, domain: Any, max_events: int) -> bool:
         return False
     for event in continuation_events(tracker):
         tracker.update(event, domain)
-    logger.debug("continued a long session of %s in a new one", tracker.sender_id)
+    # No sender id: on WhatsApp it is the customer's full phone number.
+    logger.debug("continued a long session in a new one (%d events)", len(tracker.events))
     return True
 
 
