@@ -120,9 +120,11 @@ nlu-inbox: install
 # .cache/nlu-compare/) the NLU model of BASE's data and the working tree's,
 # runs both on the held-out sets (and INBOX=<file> when given), writes
 # results/nlu-compare.md with a chart; exits 1 when understanding got worse.
+# ACCEPTED=<file> (the back office's results/nlu-accepted.yml) adds that file's
+# examples to the working tree's data first, so the report judges them.
 BASE ?= main
 nlu-compare: install
-	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX))
+	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX)) $(if $(ACCEPTED),--accepted $(ACCEPTED))
 
 test-e2e: train
 	$(PY) -m pytest tests/e2e -q

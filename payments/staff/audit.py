@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional
+from typing import Iterable, List, Optional, Set
 
 from sqlalchemy import select
 
@@ -63,3 +63,10 @@ class AuditLog:
             query = query.where(AuditEntry.actor == actor)
         with self._records.session() as session:
             return [AuditRecord(e.at, e.actor, e.action, e.subject, e.note) for e in session.execute(query).scalars()]
+
+    def subjects_of(self, actions: Iterable[AuditAction]) -> Set[str]:
+        """Every subject an action of these kinds was recorded on (e.g. the inbox examples decided)."""
+        with self._records.session() as session:
+            return set(session.execute(
+                select(AuditEntry.subject).where(AuditEntry.action.in_([a.value for a in actions])).distinct()
+            ).scalars())
