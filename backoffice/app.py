@@ -44,7 +44,7 @@ def create_app(settings: Optional[BackofficeSettings] = None) -> Flask:
 
     @app.errorhandler(Exception)
     def failed(error: Exception):
-        logger.exception("back office request failed")
+        logger.error("back office request failed", exc_info=error)
         return render_template("error.html", error=None), 500
 
     return app

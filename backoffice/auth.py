@@ -5,6 +5,7 @@ from functools import wraps
 from typing import Callable, Optional, TypeVar, cast
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 from backoffice.context import backoffice
 from backoffice.permissions import Permission, allows
@@ -24,7 +25,7 @@ def current_member() -> Optional[StaffMember]:
     return cast(Optional[StaffMember], g.get("member"))
 
 
-def load_member() -> object:
+def load_member() -> Optional[ResponseReturnValue]:
     """Before every request: the session's account, while it exists and is enabled; else the login page."""
     g.member = None
     username = session.get(USER_KEY)

@@ -50,7 +50,8 @@ def stacked_bars(title: str, labels: Sequence[str], series: Sequence[Series]) ->
             h = plot_h * value / top
             y -= h
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
-                         f'fill="{colour(s.name, index)}"><title>{escape(label)} {escape(s.name)}: {value}</title></rect>')
+                         f'fill="{colour(s.name, index)}">'
+                         f'<title>{escape(label)} {escape(s.name)}: {value}</title></rect>')
         if len(labels) <= 12 or i % 2 == 0:
             parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 14}" text-anchor="middle" '
                          f'font-size="10">{escape(label)}</text>')

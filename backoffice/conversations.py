@@ -152,7 +152,8 @@ def _at(event: Dict[str, Any]) -> datetime:
 
 def _summary(sender: str, events: Sequence[Dict[str, Any]]) -> ConversationSummary:
     users = [e for e in events if e.get("event") == "user"]
-    fallbacks = sum(1 for e in users if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == FALLBACK_INTENT)
+    fallbacks = sum(1 for e in users
+                    if ((e.get("parse_data") or {}).get("intent") or {}).get("name") == FALLBACK_INTENT)
     low = len(messages_needing_a_trainer(events, LOW_CONFIDENCE))
     outcome = ""
     for event in events:
