@@ -123,7 +123,8 @@ def write_conversations(store_path: Path) -> None:
         SlotSet("payment_outcome", "success"),
         BotUttered("Payment received, thank you!", metadata={"utter_action": "utter_payment_success"}),
     ]
-    second = [said("mhoro", "greet", 0.5), BotUttered("Hello! How can I help?", metadata={"utter_action": "utter_greet"})]
+    second = [said("mhoro", "greet", 0.5),
+              BotUttered("Hello! How can I help?", metadata={"utter_action": "utter_greet"})]
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(store_path))
 
     async def save_both() -> None:

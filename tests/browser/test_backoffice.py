@@ -12,6 +12,7 @@ import sys
 import uuid
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from payments.omari import OmariClient
@@ -157,6 +158,8 @@ def test_the_eleventh_wrong_password_is_refused_even_when_it_is_right(site: Site
     expect(page.get_by_test_id("who")).to_have_text("oscar (ops)")
 
 
+# Two real (small) NLU trainings and both models loaded: minutes on a busy two-core machine.
+@pytest.mark.timeout(900)
 def test_a_trainer_reads_a_redacted_conversation_accepts_a_suggestion_and_sees_the_comparison(
         site: Site, page: Page) -> None:
     log_in(page, site, "tanya")
