@@ -79,11 +79,12 @@ def _timeline(transaction: TransactionSnapshot, notification) -> List[Moment]:
         moments.append(Moment(None, f"O'mari payment reference {transaction.payment_reference or '-'},"
                                     f" debit reference {transaction.debit_reference or '-'}"))
     detail = f" ({transaction.response_message})" if transaction.response_message else ""
-    moments.append(Moment(transaction.updated_at, f"Now {transaction.status}{detail}"))
+    later = [Moment(transaction.updated_at, f"Now {transaction.status}{detail}")]
     if notification is not None:
         how = f" by {notification.told_by}" if notification.told_by else ""
-        moments.append(Moment(notification.updated_at, f"Telling the customer: {notification.state}{how}"))
-    return moments
+        later.append(Moment(notification.updated_at, f"Telling the customer: {notification.state}{how}"))
+    # O'mari's references belong to the start; the later changes in the order they happened.
+    return moments + sorted(later, key=lambda moment: moment.at or transaction.created_at)
 
 
 def _note() -> str:

@@ -33,15 +33,15 @@ def paid(backend: PaymentBackend, msisdn: str) -> str:
     return started.transaction.reference
 
 
-def held_for_review(backend: PaymentBackend) -> str:
+def held_for_review(backend: PaymentBackend, msisdn: str = "263772999888") -> str:
     """A local payment of 50.00 that O'mari reports as a debit of 60.00: reconciliation holds it for a person."""
     reference = str(uuid.uuid4())
     backend.store.create_transaction(reference=reference, booking_reference=SLYKER, sender_id="rest:held",
-                                     msisdn="263772999888", amount=Decimal("50.00"), currency="USD",
+                                     msisdn=msisdn, amount=Decimal("50.00"), currency="USD",
                                      customer_channel="ecocash")
     client = OmariClient(backend.sandbox.base_url, MERCHANT_KEY, 1, 5)
-    client.authorise("263772999888", reference, Decimal("60.00"), "USD")
-    client.request_payment("263772999888", reference, OTP)
+    client.authorise(msisdn, reference, Decimal("60.00"), "USD")
+    client.request_payment(msisdn, reference, OTP)
     backend.store.move_transaction(reference, from_statuses=["initiated"], to_status="pending")
     backend.service.reconcile(reference)
     assert backend.store.get_transaction(reference).status == "held"
@@ -66,6 +66,12 @@ def test_office_finds_a_payment_by_phone_and_sees_its_outcome_but_no_money_actio
     row.get_by_role("link").click()
     expect(page.get_by_test_id("payment-outcome")).to_have_text("success")
     expect(page.get_by_test_id("wallet")).to_have_text("2637•••••678")
+    # A held payment, which ops would settle from its page: the office reads it and gets no button.
+    held = held_for_review(site.backend, "263772111222")
+    page.goto(f"{site.url}/payments?q=%2B263+77+211+1222")
+    found = page.locator("section", has_text="Found for")
+    found.locator("table.payments tr", has_text=held[:8]).get_by_role("link").click()
+    expect(page.get_by_test_id("payment-outcome")).to_have_text("held")
     expect(page.get_by_test_id("money-actions")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("Reconcile|Credit|Fail|refunded"))).to_have_count(0)
     # Nor any page an office person may not use: not in the menu, and refused if typed.
