@@ -1,7 +1,7 @@
 """For trainers: conversations (redacted) and the NLU inbox with its comparison."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 
 from backoffice.auth import current_member, requires
 from backoffice.comparison import ComparisonState
@@ -37,6 +37,24 @@ def conversation(key: str):
     if found is None:
         abort(404)
     return render_template("conversation.html", conversation=found)
+
+
+@blueprint.get("/conversations/<key>/export")
+@requires(Permission.READ_CONVERSATIONS)
+def export_conversation(key: str):
+    """The conversation as text, redacted exactly as the page shows it (never the store's raw events)."""
+    office, member = backoffice(), current_member()
+    assert member is not None
+    found = office.conversations.conversation(key[:16], office.settings.inbox_days)
+    if found is None:
+        abort(404)
+    office.audit.record(member.username, AuditAction.CONVERSATION_EXPORTED, found.summary.key)
+    lines = [f"conversation {found.summary.key} ({found.summary.channel}), redacted"]
+    lines += [f"{t.at:%Y-%m-%d %H:%M:%S} {t.speaker}: {t.text}" for t in found.turns]
+    response = make_response("\n".join(lines) + "\n")
+    response.mimetype = "text/plain"
+    response.headers["Content-Disposition"] = f"attachment; filename=conversation-{found.summary.key}.txt"
+    return response
 
 
 @blueprint.get("/inbox")

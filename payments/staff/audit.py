@@ -31,6 +31,7 @@ class AuditAction(str, enum.Enum):
     INBOX_ACCEPT = "inbox_accept"
     INBOX_NOT_CUSTOMER = "inbox_not_customer"
     COMPARISON_STARTED = "comparison_started"
+    CONVERSATION_EXPORTED = "conversation_exported"
     REFUSED = "refused"  # a request beyond the person's role, refused by the server
     ACCOUNT_CREATED = "account_created"
     ACCOUNT_DISABLED = "account_disabled"

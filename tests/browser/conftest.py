@@ -117,7 +117,7 @@ def write_conversations(store_path: Path) -> None:
         BotUttered("Please send your *booking reference*.", metadata={"utter_action": "utter_ask_booking_reference"}),
         said(MISUNDERSTOOD, "nlu_fallback", 0.3, [{"name": "greet", "confidence": 0.3}]),
         BotUttered("Sorry, I didn't catch that.", metadata={"utter_action": "utter_default"}),
-        said("my number is 0772 123 456", "inform", 0.55),
+        said("my number is 0712 345 678", "inform", 0.55),
         BotUttered("O'mari has sent a one-time PIN to 0772 xxx 456.", metadata={"utter_action": "utter_otp_sent"}),
         said("[OTP]", "inform", 0.9),
         SlotSet("payment_outcome", "success"),

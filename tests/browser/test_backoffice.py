@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -177,9 +178,13 @@ def test_a_trainer_reads_a_redacted_conversation_accepts_a_suggestion_and_sees_t
     page.locator("main tbody tr a").click()
     expect(page.get_by_test_id("turn").first).to_be_visible()
     content = page.content()
-    assert "0772 123 456" not in content and "123456" not in content
+    assert "0712 345 678" not in content and "345 678" not in content and "345678" not in content
     expect(page.locator("ol.chat")).to_contain_text("[OTP]")
     screenshot(page, "conversation")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Export")).click()
+    exported = Path(download.value.path()).read_text()
+    assert MISUNDERSTOOD in exported and "[OTP]" in exported and "345 678" not in exported
 
     page.goto(f"{site.url}/inbox")
     row = page.get_by_test_id("inbox-row").filter(has_text=MISUNDERSTOOD)
