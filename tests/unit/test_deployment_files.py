@@ -270,7 +270,31 @@ def test_make_serve_keeps_the_action_server_and_rasa_on_loopback(tmp_path: Path)
     try:
         stack.action_server_process(5055, {"PATH": "/bin"}, tmp_path)
         stack.rasa_server_process(5005, stack.ONE_MACHINE_ENDPOINTS, {}, tmp_path)
+        stack.money_exporter_process(9465, {"PATH": "/bin"}, tmp_path)
     finally:
         stack.spawn = original
     assert env["actions"]["SANIC_HOST"] == "127.0.0.1"
     assert argv["rasa"][argv["rasa"].index("--interface") + 1] == "127.0.0.1"
+    assert env["money-exporter"]["METRICS_EXPORTER_HOST"] == "127.0.0.1"
+
+
+def test_make_serve_says_where_each_servers_metrics_are() -> None:
+    from tools import stack
+
+    said = stack.metrics_summary(5005, 5055, 9465)
+    for url in ("http://127.0.0.1:5005/metrics", "http://127.0.0.1:5055/metrics", "http://127.0.0.1:9465/metrics"):
+        assert url in said
+    assert "deploy/prometheus/prometheus.one-machine.yml" in said
+
+
+@pytest.mark.parametrize("listener", ["RASA_BALANCER_LISTEN", "REST_BALANCER_LISTEN"])
+def test_no_listener_in_front_of_rasa_routes_its_metrics(listener: str) -> None:
+    """GET /metrics on Rasa's port has no token: nginx answers 404 for it on the public and REST listeners."""
+    def matches(location: str) -> bool:
+        exact = location.startswith("= ")
+        path = location.removeprefix("= ").strip()
+        return path == "/metrics" if exact else "/metrics".startswith(path)
+
+    matching = {location: block for location, block in locations(nginx_server(listener)).items() if matches(location)}
+    assert set(matching) == {"/"}
+    assert "return 404" in matching["/"] and "proxy_pass" not in matching["/"]
