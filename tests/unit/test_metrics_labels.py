@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
+from prometheus_client import REGISTRY
 
 from actions import metrics as action_metrics
 from actions.form.halt import HaltReason, halt
@@ -19,8 +21,6 @@ from payments.limits.policy import LimitScope
 from payments.store.models import TransactionStatus
 from rasa_runtime import metrics as rasa_metrics
 from tests.support.metric_samples import BOUNDED_LABELS, PROJECT_PREFIXES, Deltas, project_series
-from prometheus_client import REGISTRY
-from decimal import Decimal
 
 PHONE = re.compile(r"\d{7,}")
 REFERENCE = re.compile(r"BK-|[0-9a-f]{8}-[0-9a-f]{4}", re.IGNORECASE)
@@ -127,3 +127,46 @@ def test_store_outages_are_counted_per_burst_and_shown_while_they_last() -> None
                       ("actions_store_up", "booking_database"): 0}
     burst.recovered()
     assert read()[("actions_store_up", "booking_database")] == 1
+
+
+class _Output:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    async def send_text_message(self, recipient: str, text: str) -> None:
+        self.sent.append((recipient, text))
+
+
+class _Message:
+    def __init__(self, sender_id: str, text: str) -> None:
+        self.sender_id, self.text, self.input_channel, self.output_channel = sender_id, text, None, _Output()
+
+
+def test_refused_messages_from_many_senders_are_counted_by_kind_alone() -> None:
+    """The real length gate and sender rate limit, each refusing 200 distinct senders."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from rasa_runtime.turns.channel_guard import guarded_handler
+    from rasa_runtime.turns.sender_rate_limit import InProcessCounter, sender_rate_limit_patch
+
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(domain=None)))
+
+    async def never(_: object) -> None:
+        raise AssertionError("a refused message reached Rasa")
+
+    length_gate = guarded_handler("whatsapp", never, app, limit=100)
+    patch = sender_rate_limit_patch(1, InProcessCounter(0))  # a limit of 0: everyone is over it
+    rate_limited = patch.build({"rasa.core.agent:Agent.handle_message": never})["rasa.core.agent:Agent.handle_message"]
+
+    async def scenario() -> None:
+        for n in range(200):
+            await length_gate(_Message(f"26377{n:07d}", "x" * 101))
+            await rate_limited(app.ctx.agent, _Message(f"whatsapp:26378{n:07d}", "pay"))
+
+    drive_every_recorder(1)
+    before, deltas = project_series(), Deltas()
+    asyncio.run(scenario())
+    assert deltas.of("assistant_messages_refused_total", kind="message_too_long") == 200
+    assert deltas.of("assistant_messages_refused_total", kind="sender_rate") == 200
+    assert project_series() == before
