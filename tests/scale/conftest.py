@@ -17,7 +17,7 @@ import requests
 from bench import load
 from common.sender_ids import scoped_sender_id
 from payments.store.repository import BookingStore
-from tests.conftest import missing_server
+from tests.support.skips import missing_server
 from tools import local_servers
 from tools.scaled_stack import ScaledStack, scaled_stack
 
