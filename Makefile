@@ -75,11 +75,16 @@ lint: install
 # tests/README.md: each folder is named by what its tests start. tests/unit/
 # starts nothing; tests/integration/ starts the O'mari sandbox, PostgreSQL,
 # Redis or a fake Graph API privately on loopback (never Rasa).
+# -rfEs: the summary lists failures, errors and every skip with its reason,
+# since -q alone shows a skip as one letter among the dots. With
+# REQUIRE_SERVER_TESTS set (CI) a skip also fails the run (tests/support/skips.py).
+PYTEST := $(PY) -m pytest -q -rfEs
+
 test-unit: install
-	$(PY) -m pytest tests/unit -q
+	$(PYTEST) tests/unit
 
 test-integration: install
-	$(PY) -m pytest tests/integration -q
+	$(PYTEST) tests/integration
 
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
@@ -90,8 +95,10 @@ rasa-test: train
 # results/nlu/ and results/nlu_customer/.
 NLU_SETS := nlu nlu_customer
 NLU_REPORTS := $(foreach set,$(NLU_SETS),results/$(set)/intent_report.json)
-NLU_MIN_INTENT_ACCURACY ?= 0.95
-NLU_MIN_ENTITY_F1 ?= 0.95
+# The gate's floor is fixed here: neither the environment nor `make VAR=...`
+# can lower it. To see the figures without a verdict, run `make nlu-report`.
+override NLU_MIN_INTENT_ACCURACY := 0.95
+override NLU_MIN_ENTITY_F1 := 0.95
 
 define nlu_test
 results/$(1)/intent_report.json: $(MODEL_STAMP) $(wildcard tests/$(1)/*.yml)
@@ -127,7 +134,7 @@ nlu-compare: install
 	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX)) $(if $(ACCEPTED),--accepted $(ACCEPTED))
 
 test-e2e: train
-	$(PY) -m pytest tests/e2e -q
+	$(PYTEST) tests/e2e
 
 # The back office (docs/backoffice.md) in Debian's Chromium through Playwright,
 # against its real process, database and the O'mari sandbox (tests/browser/).
@@ -153,7 +160,7 @@ test: install
 # privately on loopback; installs the Debian packages first when missing.
 test-scale: train
 	bash tools/install_servers.sh
-	$(PY) -m pytest tests/scale -q
+	$(PYTEST) tests/scale
 
 # A benchmark, not a test: it reports figures and never fails on them.
 # BENCH_ARGS=--skip-train leaves out the timed `rasa train --force`.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import string
-import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
@@ -22,6 +21,7 @@ from parsing import booking_reference_key
 from payments.store.repository import BookingStore
 from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp, sandbox_record
+from tests.support.waiting import wait_until
 
 # How "did my payment go through?" answers a success here: the e2e stack pays
 # the sandbox, so it is a test payment in which no money moved (README "Security").
@@ -105,9 +105,9 @@ def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(c
         # Sent raw: the action server dies under this message, so no reply is promised.
         in_flight = pool.submit(requests.post, f"{stack.rasa_url}/webhooks/rest/webhook",
                                 json={"sender": chat.sender, "message": SANDBOX_OTP}, timeout=120)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not sandbox_record(stack, transaction.reference)["debit_count"]:
-            time.sleep(0.1)
+        wait_until(lambda: sandbox_record(stack, transaction.reference)["debit_count"], 60,
+                   f"the sandbox to debit {transaction.reference} (0770 000 003 debits, then holds its answer)",
+                   seen=lambda: sandbox_record(stack, transaction.reference))
         stack.restart_actions(crash=True)  # killed while /request is in flight
         in_flight.result()
     # Claimed before /request, so never lost nor failed.
