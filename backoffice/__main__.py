@@ -22,7 +22,11 @@ def main() -> int:
     try:
         settings = load_backoffice_settings()
         app = create_app(settings)
-    except (ValueError, SchemaNotCurrent) as refused:
+    except SchemaNotCurrent:
+        print("backoffice: the booking database is not at this code's schema: run `python -m payments.ops migrate`"
+              " (with the same DATABASE_URL) first", file=sys.stderr)
+        return 2
+    except ValueError as refused:
         print(f"backoffice: {refused}", file=sys.stderr)
         return 2
     print(f"back office on http://{settings.host}:{settings.port}/ (log in with an account from "
