@@ -15,14 +15,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
 from payments.omari import OmariClient
 from payments.service import SubmitOutcome
+from payments.store.models import Booking
 from tests.browser.conftest import MISUNDERSTOOD, PASSWORD, Site, log_in, screenshot
 from tests.support.payment_backend import MERCHANT_KEY, OTP, PaymentBackend
 from tools.stack import REPO, base_env
 
 SLYKER = "BK-SLYKER-TECH-20251023"
+# The sandbox's number whose first /query fails: the payment stays pending until reconciled.
+QUERY_FAILS_ONCE = "263770000008"
 
 
 def paid(backend: PaymentBackend, msisdn: str) -> str:
@@ -122,6 +126,40 @@ def test_ops_resolves_a_held_payment_with_a_note_credited_once_and_audited(site:
     page.goto(f"{site.url}/today")
     expect(page.locator("svg.chart").first).to_be_visible()
     screenshot(page, "today")
+
+
+def test_ops_reconcile_a_pending_payment_and_mark_an_overpaid_excess_refunded(site: Site, page: Page) -> None:
+    """A debit O'mari confirms only later, on a booking the office meanwhile marked paid by hand."""
+    backend = site.backend
+    started = backend.service.start_payment(sender_id="rest:late-payer", booking_lookup_key="BKT00520260210",
+                                            amount=Decimal("850.00"), customer_channel="ecocash",
+                                            msisdn=QUERY_FAILS_ONCE)
+    reference = started.transaction.reference
+    assert backend.service.submit_otp(reference, OTP).outcome is SubmitOutcome.PENDING
+    backend.age(reference, 30)
+    with backend.store.session() as session:  # the office took the balance in cash meanwhile
+        session.execute(update(Booking).where(Booking.reference == "BK-T005-20260210")
+                        .values(amount_paid=Decimal("850.00"), opening_amount_paid=Decimal("850.00"),
+                                status="paid").execution_options(synchronize_session=False))
+    log_in(page, site, "oscar")
+    pending = page.locator("section", has_text="Pending for more than")
+    pending.locator("tr", has_text=reference[:8]).get_by_role("link").click()
+    page.get_by_role("button", name=re.compile("Reconcile now")).click()
+    expect(page.locator(".flash.ok")).to_contain_text("success")
+    expect(page.get_by_test_id("payment-outcome")).to_have_text("success")
+
+    page.goto(f"{site.url}/payments")
+    overpaid = page.locator("section", has_text="Overpaid bookings").locator("tr", has_text="BK-T005-20260210")
+    expect(overpaid).to_contain_text("850.00")
+    overpaid.locator("input[name=note]").fill("refunded by EcoCash reversal, slip 4471")
+    overpaid.get_by_role("button", name="Mark refunded").click()
+    expect(page.locator(".flash.ok")).to_contain_text("recorded as refunded")
+    booking = backend.store.find_booking_by_reference("BK-T005-20260210")
+    assert (booking.amount_paid, booking.overpaid_amount, booking.refunded_amount) == (
+        Decimal("850.00"), Decimal("0.00"), Decimal("850.00"))
+    actions = {e.action: e.note for e in site.audit.recent(20) if e.actor == "oscar"}
+    assert actions["mark_overpaid_refunded"] == "850.00: refunded by EcoCash reversal, slip 4471"
+    assert actions["reconcile"] == "outcome success"
 
 
 def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(site: Site, page: Page) -> None:
