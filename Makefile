@@ -1,7 +1,7 @@
 # Kali Safaris O'mari payment assistant.
 #   make run    install, train if the data changed, seed, and chat in the terminal
 #   make test   the whole test suite (what CI runs; tests/README.md says what each part needs)
-#   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
+#   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099) + back office (8060)
 #   make test-scale  two Rasa + two action servers on PostgreSQL/Redis/nginx (CI runs it too)
 #   make bench  latency, load, cold start and training figures (bench/results.json)
 SHELL := /bin/bash
@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
+.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -127,12 +127,23 @@ nlu-inbox: install
 # .cache/nlu-compare/) the NLU model of BASE's data and the working tree's,
 # runs both on the held-out sets (and INBOX=<file> when given), writes
 # results/nlu-compare.md with a chart; exits 1 when understanding got worse.
+# ACCEPTED=<file> (the back office's results/nlu-accepted.yml) adds that file's
+# examples to the working tree's data first, so the report judges them.
 BASE ?= main
 nlu-compare: install
-	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX))
+	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX)) $(if $(ACCEPTED),--accepted $(ACCEPTED))
 
 test-e2e: train
 	$(PYTEST) tests/e2e
+
+# The back office (docs/backoffice.md) in Debian's Chromium through Playwright,
+# against its real process, database and the O'mari sandbox (tests/browser/).
+test-browser: install
+	$(PY) -m pytest tests/browser -q
+
+# The screenshots in docs/backoffice/, taken by the browser tests on their pages.
+backoffice-screenshots: install
+	BACKOFFICE_SCREENSHOTS=docs/backoffice $(PY) -m pytest tests/browser -q
 
 test: install
 	$(MAKE) test-unit
@@ -142,6 +153,7 @@ test: install
 	$(MAKE) nlu-gate
 	$(MAKE) rasa-test
 	$(MAKE) test-e2e
+	$(MAKE) test-browser
 
 # The scaled-out topology for real (tests/scale/): two Rasa instances and two
 # action servers behind nginx, sharing PostgreSQL and Redis, all started

@@ -17,6 +17,8 @@ Commands:
   resolve-held REF --credit|--fail   a person's decision on a payment held for review
   purge-conversations [--older-than-days N]
                                      delete conversations idle for N days (CONVERSATION_RETENTION_DAYS, 90)
+  account-create, account-disable, accounts, audit-log
+                                     the back office's staff accounts and audit log (payments/staff/commands.py)
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from parsing import InvalidInput, booking_reference_key
 from payments.assembly import payment_service
 from payments.service import HeldDecision, PaymentService, ResolveOutcome, SubmitOutcome
 from payments.store.retention import purge_conversations
+from payments.staff.commands import add_staff_commands
 from payments.settings import load_settings
 from payments.snapshots import TransactionSnapshot
 from payments.store.repository import BookingStore
@@ -301,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--older-than-days", type=int, help="default: CONVERSATION_RETENTION_DAYS (90)")
     purge.add_argument("--json", action="store_true")
     purge.set_defaults(handler=cmd_purge_conversations)
+    add_staff_commands(commands)
     return parser
 
 

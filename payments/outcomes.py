@@ -128,6 +128,14 @@ class HeldResolution:
     transaction: Optional[TransactionSnapshot] = None
 
 
+class RefundOutcome(str, enum.Enum):
+    """Marking an overpaid booking's excess refunded (the back office's ops action)."""
+
+    REFUNDED = "refunded"
+    # Not overpaid by that amount (any more): someone marked it already, or it changed meanwhile.
+    NOT_OVERPAID = "not_overpaid"
+
+
 class CancelOutcome(str, enum.Enum):
     CANCELLED = "cancelled"
     NOTHING_TO_CANCEL = "nothing_to_cancel"

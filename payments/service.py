@@ -39,6 +39,7 @@ from payments.outcomes import (  # noqa: F401 - re-exported: callers import them
     PaymentPolicy,
     PaymentResult,
     PaymentStart,
+    RefundOutcome,
     ResolveOutcome,
     StartOutcome,
     SubmitOutcome,
@@ -279,6 +280,20 @@ class PaymentService:
     def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str = "") -> HeldResolution:
         """A person's decision on a payment held for review (payments/settlement.py): credited or failed once."""
         return self._resolve_held(transaction_reference, decision, note)
+
+    def mark_overpaid_refunded(self, booking_reference: str, excess: Decimal) -> RefundOutcome:
+        """A person refunded a booking's overpaid ``excess`` (outside O'mari's API): record it once.
+
+        The excess leaves ``amount_paid``, so the audit's rule still holds
+        (paid == opening + payments - refunds <= total). Only the exact excess
+        the person saw is accepted; anything else changes nothing.
+        """
+        if excess <= 0 or excess != excess.quantize(Decimal("0.01")):
+            return RefundOutcome.NOT_OVERPAID
+        if not self._store.refund_overpayment(booking_reference, excess):
+            return RefundOutcome.NOT_OVERPAID
+        logger.info("overpaid excess %s on booking %s marked refunded", excess, booking_reference)
+        return RefundOutcome.REFUNDED
 
     # -- internals -----------------------------------------------------------
 

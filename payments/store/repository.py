@@ -191,7 +191,7 @@ class BookingStore:
             return _with_booking(transaction)
 
     def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal, Decimal]]:
-        """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments, total)."""
+        """Per booking: (reference, amount_paid, opening_amount_paid, successful payments less refunds, total)."""
         with self._session() as session:
             credited = (
                 select(
@@ -204,15 +204,39 @@ class BookingStore:
             )
             rows = session.execute(
                 select(Booking.reference, Booking.amount_paid, Booking.opening_amount_paid, credited.c.total,
-                       Booking.total)
+                       Booking.total, Booking.refunded_amount)
                 .outerjoin(credited, credited.c.booking_id == Booking.id)
                 .order_by(Booking.reference)
             ).all()
             # SUM keeps the Cents type, so totals come back as Decimal (None: no payments).
+            # A refunded overpayment left the booking: what it keeps is the payments less the refund.
             return [
-                (ref, paid, opening, (credited or Decimal("0")).quantize(CENT), total)
-                for ref, paid, opening, credited, total in rows
+                (ref, paid, opening, ((credited or Decimal("0")) - (refunded or Decimal("0"))).quantize(CENT), total)
+                for ref, paid, opening, credited, total, refunded in rows
             ]
+
+    def refund_overpayment(self, booking_reference: str, excess: Decimal) -> bool:
+        """Record that the overpaid ``excess`` went back to the customer, once.
+
+        Conditional on the booking still being overpaid by exactly ``excess``
+        (what the person saw), so two people marking it refunded, or a payment
+        landing meanwhile, change it at most once and never by a stale amount.
+        """
+        if excess <= 0:
+            return False
+        with self._session() as session:
+            result = session.execute(
+                update(Booking)
+                .where(Booking.reference == booking_reference, Booking.overpaid_amount == excess)
+                .values(
+                    amount_paid=Booking.amount_paid - excess,
+                    refunded_amount=Booking.refunded_amount + excess,
+                    overpaid_amount=Decimal("0.00"),
+                    updated_at=utc_now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         found = self.transaction_with_booking(reference)

@@ -88,6 +88,8 @@ def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> 
     balancer = compose["services"]["balancer"]
     assert any(volume.startswith("./deploy/nginx/kali-safaris.conf.template:") for volume in balancer["volumes"])
     needed: Set[str] = set(PLACEHOLDER.findall(NGINX_TEMPLATE.read_text()))
+    # The back office's internal listener has its own template (tests/unit/test_backoffice_deployment.py).
+    needed |= set(PLACEHOLDER.findall((NGINX_TEMPLATE.parent / "backoffice.conf.template").read_text()))
     assert needed == set(balancer["environment"])
     # And the test topology fills every one of them too.
     assert not PLACEHOLDER.search(nginx_config([1, 2], [3, 4], 5, 6, Path("access.log"), 7))

@@ -82,14 +82,15 @@ def legacy_metadata(with_opening_amount: bool) -> MetaData:
     """What ``create_all`` made before migrations: the models, less what came later.
 
     Later than any create_all database: revision 0003's overpaid amount, lookup
-    misses table and indexes, 0004's notification outbox; with
+    misses table and indexes, 0004's notification outbox, 0005's staff accounts,
+    audit log and refunded amount; with
     ``with_opening_amount`` False, 0002's column too.
     """
-    later_columns = {"overpaid_amount"} | (set() if with_opening_amount else {"opening_amount_paid"})
+    later_columns = {"overpaid_amount", "refunded_amount"} | (set() if with_opening_amount else {"opening_amount_paid"})
     later_indexes = {("payment_transactions", "msisdn"), ("payment_transactions", "created_at")}
     metadata = MetaData()
     for table in Base.metadata.sorted_tables:
-        if table.name in ("booking_lookup_misses", "payment_notifications"):
+        if table.name in ("booking_lookup_misses", "payment_notifications", "staff_accounts", "audit_entries"):
             continue
         if table.name != "bookings":
             copied = table.to_metadata(metadata)
