@@ -55,6 +55,8 @@ class StartOutcome(str, enum.Enum):
     LIMIT_REACHED = "limit_reached"  # too many OTP requests (chat, wallet, booking or merchant); O'mari not called
     # Other open payments on the booking already take (part of) the balance.
     BALANCE_IN_PROGRESS = "balance_in_progress"
+    # The chat sent too many unknown references: no booking is looked up for it for a while.
+    LOOKUPS_PAUSED = "lookups_paused"
 
 
 @dataclass(frozen=True)

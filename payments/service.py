@@ -81,14 +81,15 @@ class PaymentService:
         self._fail = settlement.fail
         self._resolve_held = settlement.resolve_held
 
-    def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
-        return self._store.find_booking(lookup_key)
-
     def look_up_booking(self, sender_id: str, lookup_key: str) -> BookingLookup:
         """A reference the customer typed, counted against enumeration (payments/limits/lookups.py).
 
-        A chat past its limit of unknown references gets no lookup at all, not
-        even of a real booking, until the limit's window lets it try again.
+        The only way the conversation looks a booking up (the form, the balance
+        answer, the start of a payment, a fresh OTP through the form): there is
+        deliberately no uncounted lookup on this service, so none can be added
+        by accident. A chat past its limit of unknown references gets no lookup
+        at all, not even of a real booking, until the limit's window lets it
+        try again.
         """
         limit = self._policy.booking_lookup_limit
         if limit is not None:
@@ -122,7 +123,10 @@ class PaymentService:
         msisdn: str,
     ) -> PaymentStart:
         """Create a transaction and ask O'mari to send the customer an OTP."""
-        booking = self._store.find_booking(booking_lookup_key)
+        lookup = self.look_up_booking(sender_id, booking_lookup_key)
+        if lookup.outcome is LookupOutcome.LOCKED_OUT:
+            return PaymentStart(StartOutcome.LOOKUPS_PAUSED, retry_after=lookup.retry_after)
+        booking = lookup.booking
         if booking is None or not booking.accepts_payment:
             return PaymentStart(StartOutcome.BOOKING_CLOSED)
         # The balance may have changed since the form checked the amount.
