@@ -24,7 +24,7 @@ from payments.amount_rules import BalanceReserved
 from payments.limits.lookups import BookingLookupLimiter, DatabaseLookupLimiter
 from payments.store.models import TransactionStatus, utc_now
 from payments.notifications.outbox import NotificationOutbox
-from payments.omari import DebitResult, OmariClient, Outcome, mask_msisdn
+from payments.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
 from payments.outcomes import (  # noqa: F401 - re-exported: callers import them from here
     INCONCLUSIVE_REASONS,
     MAX_OTP_ATTEMPTS,
@@ -44,6 +44,7 @@ from payments.outcomes import (  # noqa: F401 - re-exported: callers import them
 )
 from payments.settings import load_settings
 from payments.settlement import Settlement
+from payments.unrequested import UnrequestedPayments
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -80,6 +81,7 @@ class PaymentService:
         self._result_for_unclaimable = settlement.result_for_status
         self._fail = settlement.fail
         self._resolve_held = settlement.resolve_held
+        self._unrequested = UnrequestedPayments(omari, settlement, self._policy.void_unrequested_after)
 
     def look_up_booking(self, sender_id: str, lookup_key: str) -> BookingLookup:
         """A reference the customer typed, counted against enumeration (payments/limits/lookups.py).
@@ -208,18 +210,28 @@ class PaymentService:
             logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
             return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
-    def reconcile(self, transaction_reference: str) -> PaymentResult:
+    def reconcile(
+        self, transaction_reference: str, void_unrequested_after: Optional[timedelta] = None
+    ) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
 
         Handles ``pending`` payments and ones left before ``/request`` past the
-        OTP's lifetime. Every change is a conditional update, so any number of
-        reconcilers and conversations may race on one transaction.
+        OTP's lifetime. A pending payment whose ``/request`` never reached
+        O'mari is voided there and failed once it has waited
+        ``void_unrequested_after`` (the policy's, unless a person passes
+        another: payments/unrequested.py). Every change is a conditional
+        update, so any number of reconcilers and conversations may race on
+        one transaction.
         """
         transaction = self._store.get_transaction(transaction_reference)
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            result = self._settle(transaction, None, self._omari.query(transaction_reference))
+            query = self._omari.query(transaction_reference)
+            if self._unrequested.is_due(transaction, query, void_unrequested_after):
+                result = self._unrequested.void_and_fail(transaction)
+            else:
+                result = self._settle(transaction, None, query)
             settled = result.transaction
             if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
                 # The customer was told it is being confirmed: they hear how it ended
@@ -247,6 +259,11 @@ class PaymentService:
         except Exception:  # logged with its reference; the others still settle
             logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
             return SubmitOutcome.SKIPPED
+
+    def pending_payments(self) -> List[Tuple[TransactionSnapshot, QueryResult]]:
+        """Every pending payment with what O'mari says of it now, for `ops stuck`."""
+        pending = self._store.list_transactions(statuses=[TransactionStatus.PENDING.value])
+        return [(transaction, self._omari.query(transaction.reference)) for transaction in pending]
 
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""

@@ -66,6 +66,10 @@ class Settings:
     unknown_booking_window_minutes: int = 15
     # How often `make serve` runs `python -m payments.ops reconcile`.
     reconcile_interval_seconds: int = 60
+    # A payment left pending whose /request never reached O'mari (/query still answers
+    # with the authorisation only) is voided at O'mari and failed after this long
+    # (payments/unrequested.py).
+    pending_void_after_seconds: int = 1800
     # Threads the action server runs blocking payment work on (O'mari calls,
     # database). Each may hold one O'mari call for up to the read timeout, so
     # this many customers can wait on O'mari at once before others queue; the
@@ -211,6 +215,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         unknown_booking_limit=_int(env, "UNKNOWN_BOOKING_LIMIT", 5),
         unknown_booking_window_minutes=_int(env, "UNKNOWN_BOOKING_WINDOW_MINUTES", 15),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
+        pending_void_after_seconds=_int(env, "PENDING_VOID_AFTER_SECONDS", 1800),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
         tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or "sqlite:///conversations.db",
