@@ -146,7 +146,7 @@ def test_the_action_server_says_it_talks_to_the_sandbox_and_receipts_say_test(ch
 # -- Rasa's /intent{entities} shortcut (issue 25, point 1) ------------------------------------
 
 UNKNOWN_REFERENCES = [f"BK-ZQ{i:02d}-2026010{i}" for i in range(1, 6)]  # five: the lookup limit
-SUMMARY_MARKS = ("paid so far", "balance due", "victoria falls", "t*** m***", "us$800.00")
+SUMMARY_MARKS = ("paid so far", "balance due", "victoria falls", "us$800.00")
 
 
 def shortcut(intent: str, **entities: str) -> str:
