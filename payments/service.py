@@ -146,6 +146,7 @@ class PaymentService:
                 currency=booking.currency,
                 customer_channel=customer_channel,
                 limits=self._policy.request_limits,
+                otp_lifetime=self._policy.otp_lifetime,
             )
         except RequestLimitReached as refused:
             logger.warning(
@@ -195,7 +196,8 @@ class PaymentService:
         # Claim the transaction: of two messages carrying the OTP, one wins; and
         # none does once the wallet had its wrong OTPs for the day (same UPDATE).
         claimed = self._store.claim_for_request(
-            transaction_reference, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW
+            transaction, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW,
+            requested_after=utc_now() - self._policy.otp_lifetime,
         )
         if not claimed:
             return self._refused_claim(transaction_reference)
@@ -346,7 +348,9 @@ class PaymentService:
         cap = self._policy.wrong_otps_per_wallet_per_day
         if transaction is None or transaction.status != TransactionStatus.OTP_SENT.value or cap is None:
             return self._result_for_unclaimable(transaction_reference)
-        wrong, oldest = self._store.wrong_otps_on_wallet(transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW)
+        wrong, oldest = self._store.wrong_otps_on_wallet(
+            transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW, transaction.sender_id
+        )
         if wrong < cap:  # another message had it and gave it back meanwhile
             return self._result_for_unclaimable(transaction_reference)
         logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",

@@ -50,15 +50,17 @@ class Settings:
     otp_request_window_minutes: int = 15
     otp_requests_per_day: int = 10
     # The same limits per wallet number, from every chat together: a stranger
-    # opening eight chats must not text one phone eight times.
+    # opening eight chats must not text one phone eight times. The wallet
+    # owner's own WhatsApp chat is left out of them (payments/limits/policy.py).
     otp_wallet_requests_per_window: int = 3
     otp_wallet_requests_per_day: int = 10
-    # Per booking, from every chat, in the same window as above.
+    # Per booking from one chat, in the same window as above: one chat at it
+    # stops no other chat from paying the booking.
     otp_booking_requests_per_window: int = 5
     # Every OTP request of the merchant per minute: the SMS budget's ceiling.
     otp_merchant_requests_per_minute: int = 60
     # Wrong OTPs on one wallet number per rolling day, over all its payments
-    # (each payment also closes after 3).
+    # (each payment also closes after 3); the owner's own chat counts only its own.
     wrong_otps_per_wallet_per_day: int = 6
     # Unknown booking references one chat may send in the window before the
     # assistant stops looking references up (enumeration) and offers a person.
