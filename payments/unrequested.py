@@ -68,7 +68,7 @@ class UnrequestedPayments:
         after = self._omari.query(reference)
         if after.outcome is Outcome.DECLINED and after.status is not None:
             failed = self._settlement.fail(
-                reference, TransactionStatus.PENDING,
+                transaction, TransactionStatus.PENDING,
                 response_message=f"/request never reached O'mari; voided after {pending_for(transaction)} pending",
             )
             if failed:
