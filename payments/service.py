@@ -25,7 +25,7 @@ from payments.amount_rules import BalanceReserved
 from payments.limits.lookups import BookingLookupLimiter, DatabaseLookupLimiter
 from payments.store.models import TransactionStatus, utc_now
 from payments.notifications.outbox import NotificationOutbox
-from payments.omari import DebitResult, OmariClient, Outcome, mask_msisdn
+from payments.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
 from payments.outcomes import (  # noqa: F401 - re-exported: callers import them from here
     INCONCLUSIVE_REASONS,
     MAX_OTP_ATTEMPTS,
@@ -46,6 +46,7 @@ from payments.outcomes import (  # noqa: F401 - re-exported: callers import them
 )
 from payments.settings import load_settings
 from payments.settlement import Settlement
+from payments.unrequested import UnrequestedPayments
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -82,15 +83,17 @@ class PaymentService:
         self._result_for_unclaimable = settlement.result_for_status
         self._fail = settlement.fail
         self._resolve_held = settlement.resolve_held
-
-    def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
-        return self._store.find_booking(lookup_key)
+        self._unrequested = UnrequestedPayments(omari, settlement, self._policy.void_unrequested_after)
 
     def look_up_booking(self, sender_id: str, lookup_key: str) -> BookingLookup:
         """A reference the customer typed, counted against enumeration (payments/limits/lookups.py).
 
-        A chat past its limit of unknown references gets no lookup at all, not
-        even of a real booking, until the limit's window lets it try again.
+        The only way the conversation looks a booking up (the form, the balance
+        answer, the start of a payment, a fresh OTP through the form): there is
+        deliberately no uncounted lookup on this service, so none can be added
+        by accident. A chat past its limit of unknown references gets no lookup
+        at all, not even of a real booking, until the limit's window lets it
+        try again.
         """
         limit = self._policy.booking_lookup_limit
         if limit is not None:
@@ -125,7 +128,10 @@ class PaymentService:
         msisdn: str,
     ) -> PaymentStart:
         """Create a transaction and ask O'mari to send the customer an OTP."""
-        booking = self._store.find_booking(booking_lookup_key)
+        lookup = self.look_up_booking(sender_id, booking_lookup_key)
+        if lookup.outcome is LookupOutcome.LOCKED_OUT:
+            return PaymentStart(StartOutcome.LOOKUPS_PAUSED, retry_after=lookup.retry_after)
+        booking = lookup.booking
         if booking is None or not booking.accepts_payment:
             return PaymentStart(StartOutcome.BOOKING_CLOSED)
         # The balance may have changed since the form checked the amount.
@@ -143,6 +149,7 @@ class PaymentService:
                 currency=booking.currency,
                 customer_channel=customer_channel,
                 limits=self._policy.request_limits,
+                otp_lifetime=self._policy.otp_lifetime,
             )
         except RequestLimitReached as refused:
             logger.warning(
@@ -195,7 +202,8 @@ class PaymentService:
         # Claim the transaction: of two messages carrying the OTP, one wins; and
         # none does once the wallet had its wrong OTPs for the day (same UPDATE).
         claimed = self._store.claim_for_request(
-            transaction_reference, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW
+            transaction, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW,
+            requested_after=utc_now() - self._policy.otp_lifetime,
         )
         if not claimed:
             return self._refused_claim(transaction_reference)
@@ -210,18 +218,28 @@ class PaymentService:
             logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
             return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
-    def reconcile(self, transaction_reference: str) -> PaymentResult:
+    def reconcile(
+        self, transaction_reference: str, void_unrequested_after: Optional[timedelta] = None
+    ) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
 
         Handles ``pending`` payments and ones left before ``/request`` past the
-        OTP's lifetime. Every change is a conditional update, so any number of
-        reconcilers and conversations may race on one transaction.
+        OTP's lifetime. A pending payment whose ``/request`` never reached
+        O'mari is voided there and failed once it has waited
+        ``void_unrequested_after`` (the policy's, unless a person passes
+        another: payments/unrequested.py). Every change is a conditional
+        update, so any number of reconcilers and conversations may race on
+        one transaction.
         """
         transaction = self._store.get_transaction(transaction_reference)
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            result = self._settle(transaction, None, self._omari.query(transaction_reference))
+            query = self._omari.query(transaction_reference)
+            if self._unrequested.is_due(transaction, query, void_unrequested_after):
+                result = self._unrequested.void_and_fail(transaction)
+            else:
+                result = self._settle(transaction, None, query)
             settled = result.transaction
             if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
                 # The customer was told it is being confirmed: they hear how it ended
@@ -249,6 +267,11 @@ class PaymentService:
         except Exception:  # logged with its reference; the others still settle
             logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
             return SubmitOutcome.SKIPPED
+
+    def pending_payments(self) -> List[Tuple[TransactionSnapshot, QueryResult]]:
+        """Every pending payment with what O'mari says of it now, for `ops stuck`."""
+        pending = self._store.list_transactions(statuses=[TransactionStatus.PENDING.value])
+        return [(transaction, self._omari.query(transaction.reference)) for transaction in pending]
 
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""
@@ -347,7 +370,9 @@ class PaymentService:
         cap = self._policy.wrong_otps_per_wallet_per_day
         if transaction is None or transaction.status != TransactionStatus.OTP_SENT.value or cap is None:
             return self._result_for_unclaimable(transaction_reference)
-        wrong, oldest = self._store.wrong_otps_on_wallet(transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW)
+        wrong, oldest = self._store.wrong_otps_on_wallet(
+            transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW, transaction.sender_id
+        )
         if wrong < cap:  # another message had it and gave it back meanwhile
             return self._result_for_unclaimable(transaction_reference)
         logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import requests
 
 from payments import metrics
-from payments.omari.codes import FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
+from payments.omari.codes import AUTHORISED_ONLY_STATUSES, FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
 from payments.omari.results import AuthResult, DebitResult, QueryResult, VoidResult
 from payments.omari.verdicts import Outcome
 from payments.omari.wire import Verdict, decimal_or_none, json_object, read_verdict, text
@@ -126,10 +126,13 @@ class OmariClient:
             outcome, message = Outcome.DECLINED, verdict.message
         else:
             outcome, message = Outcome.UNCERTAIN, f"transaction status {status or 'missing'}"
+        # Only a clear answer about our own reference says that no /request was accepted.
+        authorised_only = (outcome is Outcome.UNCERTAIN and echoed is not None and status is not None
+                           and status.lower() in AUTHORISED_ONLY_STATUSES)
         return QueryResult(
             outcome, status, decimal_or_none(body.get("amount")), text(body, "currency"),
             text(body, "paymentReference"), text(body, "debitReference"),
-            verdict.response_code, message,
+            verdict.response_code, message, authorised_only,
         )
 
     def void(self, reference: str) -> VoidResult:

@@ -8,8 +8,12 @@ messages at every question.
 """
 from __future__ import annotations
 
+import json
 import random
 import string
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
@@ -19,7 +23,7 @@ import requests
 from payments.store.models import Booking, TransactionStatus
 from parsing import booking_reference_key
 from payments.store.repository import BookingStore
-from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
+from tests.e2e.conftest import REPO, SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp, sandbox_record
 from tests.support.waiting import wait_until
 
@@ -50,6 +54,36 @@ def test_a_lost_answer_is_pending_to_the_customer_then_credited_once_by_reconcil
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
     assert WENT_THROUGH in chat.text("did my payment go through")
+
+
+def ops(stack: Stack, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m payments.ops …` against this stack, with ``environment`` on top of the stack's."""
+    return subprocess.run([sys.executable, "-m", "payments.ops", *arguments], cwd=REPO,
+                          env={**stack.env, **environment}, capture_output=True, text=True, timeout=120)
+
+
+def test_a_request_that_never_reached_omari_is_voided_failed_and_told_by_reconcile(chat: Chat, stack: Stack) -> None:
+    """Issue 25, point 3: /request refused before O'mari (0770 000 010: a gateway's 502) was pending for ever."""
+    reach_otp(chat, SLYKER, "800", "ecocash", "0770000010")
+    assert "being confirmed" in chat.text(SANDBOX_OTP)
+    [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
+    assert (transaction.status, sandbox_record(stack, transaction.reference)["status"]) == ("pending", "Pending")
+    stack.reconcile()  # within the wait (30 minutes): left pending, the balance still reserved
+    assert stack.store.get_transaction(transaction.reference).status == "pending"
+
+    assert ops(stack, "reconcile", PENDING_VOID_AFTER_SECONDS="1").returncode == 0
+    assert stack.store.get_transaction(transaction.reference).status == "failed"
+    assert json.loads(ops(stack, "stuck", "--json").stdout) == []  # ops see nothing left pending
+    record = sandbox_record(stack, transaction.reference)
+    assert (record["status"], record["debit_count"]) == ("Voided", 0)
+    # Told before the answer to their next message (REST cannot push), once.
+    assert "did not go through" in chat.text("hi")
+    assert "did not go through" not in chat.text("hello")
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("400.00")
+    # The whole balance is free again.
+    other = Chat(stack)
+    reach_otp(other, SLYKER, "800", "ecocash", "0772123456")
+    assert "payment received" in other.text(SANDBOX_OTP)
 
 
 def test_three_wrong_otps_offer_a_fresh_otp(chat: Chat, stack: Stack) -> None:
