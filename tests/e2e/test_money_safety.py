@@ -13,7 +13,6 @@ import random
 import string
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
