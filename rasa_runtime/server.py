@@ -18,6 +18,9 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 then be wrong about who is paying or lose conversations:
 - rasa_runtime/stores/redis_lock_store.py: with `lock_store: type: redis`,
   tickets atomic across Rasa instances (RasaHQ/rasa#9213);
+- rasa_runtime/stores/lock_lifetime.py: a conversation's lock outlives its
+  longest turn (from the O'mari timeouts; a TICKET_LOCK_LIFETIME set shorter
+  refuses to start);
 - rasa_runtime/turns/channel_guard.py: every conversation named by the channel
   that received it, and over-long messages answered without NLU;
 - rasa_runtime/stores/resilient_tracker_store.py: a store outage is retried, then
@@ -37,10 +40,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import List, Mapping, Optional, Sequence
+from typing import List, MutableMapping, Optional, Sequence
 
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
 from rasa_runtime.patching import Patch, PatchRefused, install_all
+from rasa_runtime.stores.lock_lifetime import lock_lifetime, lock_lifetime_patch
 from rasa_runtime.speedups import SPEEDUPS
 from rasa_runtime.stores.otp_redaction import OTP_REDACTION
 from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
@@ -80,14 +84,17 @@ def api_exposure_problem(arguments: Sequence[str]) -> Optional[str]:
             "(or --interface 127.0.0.1 for a development run)")
 
 
-def project_patches(environ: Mapping[str, str]) -> List[Patch]:
+def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
     """Every replacement of Rasa's code, in the order they go in; ValueError on a bad setting.
+
+    Fills TICKET_LOCK_LIFETIME in ``environ`` when unset (rasa_runtime/stores/lock_lifetime.py).
 
     The resilient store replaces FailSafeTrackerStore.save and Agent.handle_message
     outright, so it goes before the OTP redaction and the rate limit, which wrap them.
     """
     return [
         ATOMIC_REDIS_LOCK_STORE,
+        lock_lifetime_patch(lock_lifetime(environ)),
         channel_guard_patch(max_message_chars(environ)),
         resilient_tracker_store_patch(retry_budget(environ)),
         OTP_REDACTION,
