@@ -9,8 +9,9 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 - fills the ${VARIABLES} of an environment-driven endpoints file
   (deploy/endpoints.scaled.yml) left unset with the one-machine defaults
   (rasa_runtime/endpoints.py); the checkout's endpoints.yml has none;
-- refuses `--enable-api` without `--auth-token` unless Rasa listens on
-  loopback only: the HTTP API reads and writes every conversation;
+- takes the API token from RASA_API_TOKEN (never the command line) and
+  refuses `--enable-api` without one unless Rasa listens on loopback only:
+  the HTTP API reads and writes every conversation;
 - installs the patches of ``project_patches``, in that order, each checked
   against the exact Rasa version it was written for (rasa_runtime/patching.py).
 
@@ -18,6 +19,8 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 then be wrong about who is paying or lose conversations:
 - rasa_runtime/stores/redis_lock_store.py: with `lock_store: type: redis`,
   tickets atomic across Rasa instances (RasaHQ/rasa#9213);
+- rasa_runtime/api_token.py: the API token accepted in an Authorization
+  header, compared in constant time, never in the query string;
 - rasa_runtime/stores/lock_lifetime.py: a conversation's lock outlives its
   longest turn (from the O'mari timeouts; a TICKET_LOCK_LIFETIME set shorter
   refuses to start);
@@ -42,6 +45,7 @@ import os
 import sys
 from typing import List, MutableMapping, Optional, Sequence
 
+from rasa_runtime.api_token import API_TOKEN_IN_HEADER, with_api_token
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
 from rasa_runtime.patching import Patch, PatchRefused, install_all
 from rasa_runtime.stores.lock_lifetime import lock_lifetime, lock_lifetime_patch
@@ -80,7 +84,7 @@ def api_exposure_problem(arguments: Sequence[str]) -> Optional[str]:
     interface = _option(arguments, "--interface") or _option(arguments, "-i") or "0.0.0.0"
     if interface in LOOPBACK_INTERFACES:
         return None  # a development run on this machine only
-    return (f"--enable-api without --auth-token on interface {interface}: add --auth-token "
+    return (f"--enable-api without an API token on interface {interface}: set RASA_API_TOKEN "
             "(or --interface 127.0.0.1 for a development run)")
 
 
@@ -94,6 +98,7 @@ def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
     """
     return [
         ATOMIC_REDIS_LOCK_STORE,
+        API_TOKEN_IN_HEADER,
         lock_lifetime_patch(lock_lifetime(environ)),
         channel_guard_patch(max_message_chars(environ)),
         resilient_tracker_store_patch(retry_budget(environ)),
@@ -104,7 +109,7 @@ def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    arguments = sys.argv[1:] if argv is None else argv
+    arguments = with_api_token(sys.argv[1:] if argv is None else argv, os.environ)
     problem = api_exposure_problem(arguments)
     if problem:
         sys.exit(f"error: {problem}")

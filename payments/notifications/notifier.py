@@ -67,7 +67,8 @@ class RasaExternalEvents:
         url = f"{self._url}/conversations/{quote(conversation_id, safe=':')}/trigger_intent"
         try:
             response = requests.post(
-                url, params={"output_channel": "latest", "token": self._token},
+                # The token in a header: a URL ends up in logs (rasa_runtime/api_token.py).
+                url, params={"output_channel": "latest"}, headers={"Authorization": f"Bearer {self._token}"},
                 json={"name": intent, "entities": entities}, timeout=self._timeout,
             )
         except requests.RequestException as error:
