@@ -30,7 +30,9 @@ then be wrong about who is paying or lose conversations:
   answered with an apology, never taken for an empty conversation or saved
   to memory;
 - rasa_runtime/stores/otp_redaction.py: `[OTP]` instead of the code in every
-  saved conversation.
+  saved conversation;
+- rasa_runtime/log_redaction.py: no message text (an OTP) in Rasa's log, also
+  when a REST turn fails or its client goes away.
 
 *Speed* patches: one that does not fit is left out with a warning, and Rasa
 runs its own code, answering the same:
@@ -46,6 +48,7 @@ import sys
 from typing import List, MutableMapping, Optional, Sequence
 
 from rasa_runtime.api_token import API_TOKEN_IN_HEADER, with_api_token
+from rasa_runtime.log_redaction import USER_CONTENT_OUT_OF_LOGS
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
 from rasa_runtime.patching import Patch, PatchRefused, install_all
 from rasa_runtime.stores.lock_lifetime import lock_lifetime, lock_lifetime_patch
@@ -103,6 +106,7 @@ def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
         channel_guard_patch(max_message_chars(environ)),
         resilient_tracker_store_patch(retry_budget(environ)),
         OTP_REDACTION,
+        USER_CONTENT_OUT_OF_LOGS,
         *turn_bounds_patches(environ),
         *SPEEDUPS,
     ]
