@@ -45,3 +45,17 @@ def test_an_otp_in_an_abandoned_rest_turn_is_not_logged(chat: Chat, stack: Stack
     log = wait_for_log_line(stack.log_dir / "rasa.log", "rest.message.received.timeout")
     assert SANDBOX_OTP not in log
     assert "characters withheld" in log  # the event is still there, without what was typed
+
+
+def test_huge_rest_metadata_is_refused_and_never_stored(chat: Chat, stack: Stack) -> None:
+    padding = {"note": "x" * 200_000, "nested": [{"k": "v" * 100}] * 100}
+    reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=60,
+                          json={"sender": chat.sender, "message": "pay", "metadata": padding})
+    assert reply.status_code == 200 and "too long" in reply.text.lower()
+    # Nothing of it was kept; small metadata and the conversation carry on as usual.
+    reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook", timeout=60,
+                          json={"sender": chat.sender, "message": "pay", "metadata": {"client": "staff-tool"}})
+    assert "booking reference" in reply.text.lower()
+    events = stack.tracker(chat.sender)["events"]
+    assert [e.get("text") for e in events if e.get("event") == "user"] == ["pay"]
+    assert len(str(events)) < 50_000
