@@ -36,6 +36,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 from common.sender_ids import scoped_sender_id
 from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
+from rasa_runtime.turns.sender_rate_limit import over_the_rate
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,10 @@ def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, c
         message.input_channel = channel_name
         if not can_push:
             await give_kept_notices(app.ctx.agent, message)
-        metadata_chars = _json_size(message.metadata)
+        # Counted before any answer given here, so answers the agent never sees count too.
+        if await over_the_rate(message.sender_id, message.output_channel, app.ctx.agent, message):
+            return
+        metadata_chars = _json_size(getattr(message, "metadata", None))
         if metadata_chars > MAX_METADATA_CHARS:
             logger.info("refused a message with %d characters of metadata on %s (limit %d)",
                         metadata_chars, channel_name, MAX_METADATA_CHARS)
