@@ -8,9 +8,10 @@ itself with ``ACTION_SERVER_TOKEN``, sent as the ``X-Action-Server-Token``
 header (deploy/endpoints.scaled.yml's ``action_endpoint.headers``). Every path
 but ``/health`` answers 401 without it.
 
-rasa-sdk listens on ``SANIC_HOST`` (every interface by default). Listening
-beyond loopback without a token, the action server does not start; on
-loopback (``make run`` / ``make serve`` without a token) only this machine reaches it.
+rasa-sdk listens on ``SANIC_HOST`` (every interface by default). Without a
+token, an unset ``SANIC_HOST`` becomes 127.0.0.1 (so `rasa run actions` in the
+checkout still works, reachable from this machine only), and one set beyond
+loopback stops the action server from starting.
 Like actions/health.py, the check is installed only inside the action server.
 """
 from __future__ import annotations
@@ -82,6 +83,9 @@ def _install() -> None:
     except SanicException:
         return  # not inside the action server
     token = load_settings().action_server_token
+    if not token and not os.environ.get("SANIC_HOST", "").strip():
+        os.environ["SANIC_HOST"] = "127.0.0.1"  # rasa-sdk reads it after importing this package
+        logger.info("no ACTION_SERVER_TOKEN: the action server listens on 127.0.0.1 only")
     problem = exposure_problem(os.environ, token)
     if problem:
         logger.error("refusing to start: %s", problem)
