@@ -28,8 +28,9 @@ logger = logging.getLogger(__name__)
 RASA_SDK_APP = "rasa_sdk"
 TOKEN_HEADER = "X-Action-Server-Token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
-# Probes (nginx, compose, the test stacks) need no secret, and /health tells nothing about a customer.
-OPEN_PATHS = ("/health",)
+# Probes and Prometheus (nginx, compose, the test stacks) need no secret; /health and /metrics
+# (counts by reason, actions/metrics.py) tell nothing about a customer.
+OPEN_PATHS = ("/health", "/metrics")
 
 
 class ActionServerExposed(SystemExit):

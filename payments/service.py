@@ -19,6 +19,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
+from payments import metrics
 from payments.limits.policy import RequestLimitReached
 from payments.amount_rules import BalanceReserved
 from payments.limits.lookups import BookingLookupLimiter, DatabaseLookupLimiter
@@ -96,6 +97,7 @@ class PaymentService:
                 self._lookups.refuse_if_locked_out(sender_id, limit)
             except RequestLimitReached as refused:
                 logger.warning("booking lookups refused for sender %s: %s", mask_msisdn(sender_id), refused)
+                metrics.limit_refused("booking_lookups")
                 return BookingLookup(LookupOutcome.LOCKED_OUT, retry_after=refused.retry_after)
         booking = self._store.find_booking(lookup_key)
         if booking is not None:
@@ -131,7 +133,7 @@ class PaymentService:
 
         reference = str(uuid.uuid4())
         try:
-            _, replaced = self._store.create_transaction(
+            created, replaced = self._store.create_transaction(
                 reference=reference,
                 booking_reference=booking.reference,
                 sender_id=sender_id,
@@ -146,6 +148,7 @@ class PaymentService:
                 "OTP request refused for sender %s, wallet %s: %s",
                 mask_msisdn(sender_id), mask_msisdn(msisdn), refused,
             )
+            metrics.otp_request_limit_refused(refused.limit.scope)
             return PaymentStart(StartOutcome.LIMIT_REACHED, limit=refused.limit, retry_after=refused.retry_after)
         except BalanceReserved as reserved:
             logger.info("payment of %s on %s refused: %s", amount, booking.reference, reserved)
@@ -155,8 +158,10 @@ class PaymentService:
                 available=reserved.available,
                 currency=booking.currency,
             )
+        metrics.payment_started(customer_channel)
         for earlier in replaced:
             # Closed in the new payment's own write: only the void at O'mari is left.
+            self._count_replaced(earlier)
             self._void_if_not_debited(earlier)
         auth = self._omari.authorise(msisdn, reference, amount, booking.currency)
         fields = dict(response_code=auth.response_code, response_message=auth.message[:255])
@@ -170,7 +175,7 @@ class PaymentService:
             )
             return PaymentStart(StartOutcome.OTP_SENT, self._store.get_transaction(reference))
         # No /request was sent, so no money can have moved: failing is safe.
-        self._fail(reference, TransactionStatus.INITIATED, **fields)
+        self._fail(created, TransactionStatus.INITIATED, **fields)
         logger.info("auth for %s on %s: %s", mask_msisdn(msisdn), reference, auth.outcome.value)
         if auth.outcome is Outcome.UNCERTAIN:
             return PaymentStart(StartOutcome.UNAVAILABLE, self._store.get_transaction(reference))
@@ -184,7 +189,7 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.OTP_SENT.value and self._otp_expired(transaction):
-            self._fail(transaction_reference, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
+            self._fail(transaction, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction_reference)
         # Claim the transaction: of two messages carrying the OTP, one wins; and
         # none does once the wallet had its wrong OTPs for the day (same UPDATE).
@@ -196,7 +201,7 @@ class PaymentService:
 
         debit = self._omari.request_payment(transaction.msisdn, transaction_reference, otp)
         if debit.decline_reason is DeclineReason.WRONG_OTP:
-            return self._wrong_otp(transaction_reference, debit)
+            return self._wrong_otp(transaction, debit)
         # Whatever /request said, O'mari's own record decides whether to credit.
         try:
             return self._settle(transaction, debit, self._omari.query(transaction_reference))
@@ -267,6 +272,7 @@ class PaymentService:
         )
         if not closed:
             return CancelOutcome.NOTHING_TO_CANCEL
+        metrics.payment_finished(TransactionStatus.CANCELLED, transaction.customer_channel)
         self._void_if_not_debited(transaction_reference)
         return CancelOutcome.CANCELLED
 
@@ -290,6 +296,7 @@ class PaymentService:
             response_message="OTP expired unused; closed by reconciliation",
         )
         if closed:
+            metrics.payment_finished(TransactionStatus.FAILED, transaction.customer_channel)
             if query.outcome is Outcome.DECLINED or query.status is not None:
                 self._omari.void(transaction.reference)
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction.reference)
@@ -330,19 +337,27 @@ class PaymentService:
             return self._result_for_unclaimable(transaction_reference)
         logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",
                        mask_msisdn(transaction.msisdn), cap, transaction_reference)
+        metrics.limit_refused("wrong_otps_wallet")
         self._fail(
-            transaction_reference,
+            transaction,
             TransactionStatus.OTP_SENT,
             response_message="too many wrong OTPs on this wallet today",
         )
         retry_after = (oldest + WALLET_GUESS_WINDOW - utc_now()) if oldest else WALLET_GUESS_WINDOW
         return self._result(SubmitOutcome.WALLET_OTP_LIMIT, transaction_reference, retry_after=retry_after)
 
-    def _wrong_otp(self, transaction_reference: str, debit: DebitResult) -> PaymentResult:
+    def _count_replaced(self, transaction_reference: str) -> None:
+        """A payment still waiting for its OTP, cancelled by the sender's new one (rare: one read)."""
+        earlier = self._store.get_transaction(transaction_reference)
+        if earlier is not None:
+            metrics.payment_finished(TransactionStatus.CANCELLED, earlier.customer_channel)
+
+    def _wrong_otp(self, transaction: TransactionSnapshot, debit: DebitResult) -> PaymentResult:
+        transaction_reference = transaction.reference
         attempts = self._store.count_wrong_otp(transaction_reference)
         if attempts >= MAX_OTP_ATTEMPTS:
             self._fail(
-                transaction_reference,
+                transaction,
                 TransactionStatus.OTP_SENT,
                 response_code=debit.response_code,  # O'mari's own code, kept on the row as it came
                 response_message="too many wrong OTPs",

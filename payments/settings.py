@@ -96,6 +96,11 @@ class Settings:
     action_server_token: str = ""
     # Tests only: seconds added to the clock the 24-hour window is judged by.
     clock_offset_seconds: float = 0.0
+    # The money exporter's /metrics (payments/exporter.py): the database's
+    # pending, held, overpaid and untold counts. Loopback unless the
+    # deployment's internal network needs it (docker-compose sets 0.0.0.0).
+    metrics_exporter_host: str = "127.0.0.1"
+    metrics_exporter_port: int = 9465
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -268,4 +273,6 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         whatsapp_payment_template_parameters=_template_parameters(env),
         action_server_token=env.get("ACTION_SERVER_TOKEN", "").strip(),
         clock_offset_seconds=_offset(env, "CLOCK_OFFSET_SECONDS"),
+        metrics_exporter_host=env.get("METRICS_EXPORTER_HOST", "").strip() or "127.0.0.1",
+        metrics_exporter_port=_int(env, "METRICS_EXPORTER_PORT", 9465),
     )

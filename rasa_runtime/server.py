@@ -39,6 +39,11 @@ runs its own code, answering the same:
 - rasa_runtime/turns/turn_bounds.py: long sessions continued in a new one, and
   a per-sender message rate (SENDER_MESSAGES_PER_MINUTE);
 - rasa_runtime/speedups.py: per-turn costs taken out.
+
+A *visibility* patch goes in last, wrapping the rest (warned about when it
+does not fit, like a speed patch):
+- rasa_runtime/turns/turn_metrics.py: ``GET /metrics`` for Prometheus, with
+  turns, their latency, NLU confidence and fallbacks (rasa_runtime/metrics.py).
 """
 from __future__ import annotations
 
@@ -58,6 +63,7 @@ from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
 from rasa_runtime.stores.resilient_tracker_store import resilient_tracker_store_patch, retry_budget
 from rasa_runtime.turns.channel_guard import channel_guard_patch, max_message_chars
 from rasa_runtime.turns.turn_bounds import turn_bounds_patches
+from rasa_runtime.turns.turn_metrics import TURN_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +115,7 @@ def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
         USER_CONTENT_OUT_OF_LOGS,
         *turn_bounds_patches(environ),
         *SPEEDUPS,
+        TURN_METRICS,
     ]
 
 

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import requests
 
+from payments import metrics
 from payments.omari.codes import FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
 from payments.omari.results import AuthResult, DebitResult, QueryResult, VoidResult
 from payments.omari.verdicts import Outcome
@@ -164,7 +165,9 @@ class OmariClient:
             verdict = Verdict(Outcome.UNCERTAIN, None, f"timeout ({type(error).__name__})")
         except requests.RequestException as error:
             verdict = Verdict(Outcome.UNCERTAIN, None, f"network error ({type(error).__name__})")
-        elapsed_ms = int((time.monotonic() - started) * 1000)
+        elapsed = time.monotonic() - started
+        metrics.omari_called(endpoint, verdict.outcome.value, elapsed)
+        elapsed_ms = int(elapsed * 1000)
         logger.info(
             "omari %s %s msisdn=%s outcome=%s code=%s http=%s elapsed_ms=%d",
             method, endpoint.split("/")[1], mask_msisdn(msisdn) if msisdn else "-",

@@ -35,6 +35,7 @@ import os
 import time
 from typing import Any, Deque, Dict, Mapping, Optional, Protocol
 
+from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ async def over_the_rate(sender_id: str, output_channel: Any, agent: Any = None, 
             setattr(message, _VERDICT, verdict)
         if not verdict:
             logger.info("sender over %d messages a minute: answered slow down", _installed["per_minute"])
+            metrics.message_refused("sender_rate")
             await output_channel.send_text_message(sender_id, slow_down_text(agent))
     return not verdict
 

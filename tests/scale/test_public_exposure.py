@@ -31,8 +31,15 @@ def test_the_public_listener_routes_only_the_whatsapp_webhook(scaled: ScaledStac
         requests.post(f"{public}/model/parse", json={"text": "hi"}, timeout=10),
         requests.get(f"{public}/status", timeout=10),
         requests.get(f"{public}/", timeout=10),
+        # Prometheus' metrics carry no token: never through the public port, nor by a detour.
+        requests.get(f"{public}/metrics", timeout=10),
+        requests.get(f"{public}/webhooks/whatsapp/../../metrics", timeout=10),
+        requests.get(f"{public}/webhooks/whatsapp/%2e%2e/%2e%2e/metrics", timeout=10),
+        requests.get(f"{scaled.balancer_url}/metrics", timeout=10),  # nor through the REST listener
     ]
     assert [response.status_code for response in refused] == [404] * len(refused)
+    # Inside the deployment, each instance serves its metrics to Prometheus.
+    assert "assistant_turns_total" in requests.get(f"{scaled.rasa_urls[0]}/metrics", timeout=10).text
     # Inside the deployment, REST still answers (staff tools, these tests).
     assert requests.get(f"{scaled.balancer_url}/", timeout=10).status_code == 200
 
