@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from payments.settings import Settings, load_settings
+from payments.settings import Settings, UnsafeOmariSetting, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,5 +27,8 @@ def warn_if_sandbox(settings: Settings) -> bool:
 
 try:
     warn_if_sandbox(load_settings())
+except UnsafeOmariSetting as error:  # the merchant key would go where it must not: do not start
+    logger.error("refusing to start: %s", error)
+    raise SystemExit(f"error: {error}") from error
 except ValueError as error:  # a bad setting: the first payment reports it; say it now too
     logger.error("action server settings: %s", error)

@@ -41,7 +41,7 @@ from payments.notifications.notifier import OutcomeNotifier
 from parsing import InvalidInput, booking_reference_key
 from payments.assembly import payment_service
 from payments.service import HeldDecision, PaymentService, ResolveOutcome, SubmitOutcome
-from payments.store.retention import purge_conversations
+from payments.store.retention import purge_conversations, purge_lookup_misses
 from payments.staff.commands import add_staff_commands
 from payments.settings import load_settings
 from payments.snapshots import TransactionSnapshot
@@ -276,12 +276,13 @@ def cmd_void_unrequested(store: BookingStore, args: argparse.Namespace) -> int:
 
 
 def cmd_purge_conversations(_: BookingStore, args: argparse.Namespace) -> int:
-    """Conversations only: bookings and payments are the money's record and are kept."""
+    """Conversations, and unknown-reference records past their window; bookings and payments are kept."""
     settings = load_settings()
     days = args.older_than_days or settings.conversation_retention_days
     result = purge_conversations(settings.tracker_store_url, days)
+    misses = purge_lookup_misses(settings.database_url, timedelta(minutes=settings.unknown_booking_window_minutes))
     _print({"older_than_days": days, "conversations_deleted": result.conversations,
-            "events_deleted": result.events}, args.json)
+            "events_deleted": result.events, "lookup_misses_deleted": misses}, args.json)
     return 0
 
 

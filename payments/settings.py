@@ -7,10 +7,12 @@ loopback). docs/configuration.md mirrors this module.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
+from urllib.parse import urlsplit
 
 SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
 SANDBOX_PORT = 8099
@@ -95,6 +97,9 @@ class Settings:
     whatsapp_payment_template: str = ""
     whatsapp_payment_template_language: str = "en"
     whatsapp_payment_template_parameters: Tuple[str, ...] = ("booking_reference", "amount", "outcome")
+    # The secret Rasa sends in the X-Action-Server-Token header (actions/server_auth.py);
+    # required when the action server listens beyond loopback.
+    action_server_token: str = ""
     # Tests only: seconds added to the clock the 24-hour window is judged by.
     clock_offset_seconds: float = 0.0
     # The money exporter's /metrics (payments/exporter.py): the database's
@@ -108,6 +113,7 @@ class Settings:
             f"Settings(omari_api_base_url={self.omari_api_base_url!r}, "
             f"uses_sandbox={self.uses_sandbox}, database_url={_redact_url(self.database_url)!r}, "
             f"rasa_api_token={'set' if self.rasa_api_token else 'unset'}, "
+            f"action_server_token={'set' if self.action_server_token else 'unset'}, "
             f"otp_request_limits_in={'redis' if self.rate_limit_redis_url else 'database'})"
         )
 
@@ -183,6 +189,45 @@ def _template_parameters(environ: Mapping[str, str]) -> Tuple[str, ...]:
     return names
 
 
+class UnsafeOmariSetting(ValueError):
+    """O'mari's URL and key as set would send a real merchant key where it must not go; nothing starts."""
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _omari_base_url(env: Mapping[str, str], merchant_key: str) -> str:
+    """OMARI_API_BASE_URL, checked: a real key needs its URL, and travels over https only.
+
+    A real merchant key set without a URL would go to the sandbox's default
+    address; over plain http it would cross the network in clear text. Plain
+    http is accepted only where no real key crosses a network: the sandbox's
+    own key, or a loopback address (where only the bundled sandbox runs).
+    """
+    raw = env.get("OMARI_API_BASE_URL", "").strip()
+    real_key = bool(merchant_key) and merchant_key != SANDBOX_MERCHANT_KEY
+    if real_key and not raw:
+        raise UnsafeOmariSetting("OMARI_MERCHANT_KEY is set but OMARI_API_BASE_URL is not: set O'mari's https URL "
+                                 "(or unset the key to use the sandbox)")
+    url = (raw or DEFAULT_SANDBOX_URL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UnsafeOmariSetting(f"OMARI_API_BASE_URL must be an https:// URL, got one starting {url[:8]!r}")
+    if parts.scheme == "http" and real_key and not _is_loopback(parts.hostname):
+        raise UnsafeOmariSetting(f"OMARI_API_BASE_URL must be https:// for the merchant key to cross the network "
+                                 f"(http is for the bundled sandbox only), got http://{parts.hostname}")
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _offset(environ: Mapping[str, str], name: str) -> float:
     raw = environ.get(name, "").strip()
     try:
@@ -201,7 +246,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     if channel not in {"WEB", "POS"}:
         raise ValueError(f"OMARI_MERCHANT_CHANNEL must be WEB or POS, got {channel!r}")
     return Settings(
-        omari_api_base_url=(env.get("OMARI_API_BASE_URL", "").strip() or DEFAULT_SANDBOX_URL).rstrip("/"),
+        omari_api_base_url=_omari_base_url(env, merchant_key),
         omari_merchant_key=merchant_key or SANDBOX_MERCHANT_KEY,
         uses_sandbox=uses_sandbox,
         omari_connect_timeout=_float(env, "OMARI_CONNECT_TIMEOUT", 10.0),
@@ -233,6 +278,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         whatsapp_payment_template=env.get("WHATSAPP_PAYMENT_TEMPLATE", "").strip(),
         whatsapp_payment_template_language=env.get("WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE", "").strip() or "en",
         whatsapp_payment_template_parameters=_template_parameters(env),
+        action_server_token=env.get("ACTION_SERVER_TOKEN", "").strip(),
         clock_offset_seconds=_offset(env, "CLOCK_OFFSET_SECONDS"),
         metrics_exporter_host=env.get("METRICS_EXPORTER_HOST", "").strip() or "127.0.0.1",
         metrics_exporter_port=_int(env, "METRICS_EXPORTER_PORT", 9465),

@@ -23,8 +23,9 @@ ENDPOINT_DEFAULTS: Dict[str, str] = {
     "LOCK_STORE_PORT": "6379",
     "LOCK_STORE_DB": "1",
 }
-# Optional: empty is a valid value (a Redis without a password).
-OPTIONAL_EMPTY = ("LOCK_STORE_PASSWORD",)
+# Optional: empty is a valid value (a Redis without a password; an action server on loopback
+# that asks for no token, actions/server_auth.py).
+OPTIONAL_EMPTY = ("LOCK_STORE_PASSWORD", "ACTION_SERVER_TOKEN")
 
 LOCK_STORE_TYPES = ("in_memory", "redis")
 TRACKER_STORE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg2://")

@@ -9,8 +9,9 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 - fills the ${VARIABLES} of an environment-driven endpoints file
   (deploy/endpoints.scaled.yml) left unset with the one-machine defaults
   (rasa_runtime/endpoints.py); the checkout's endpoints.yml has none;
-- refuses `--enable-api` without `--auth-token` unless Rasa listens on
-  loopback only: the HTTP API reads and writes every conversation;
+- takes the API token from RASA_API_TOKEN (never the command line) and
+  refuses `--enable-api` without one unless Rasa listens on loopback only:
+  the HTTP API reads and writes every conversation;
 - installs the patches of ``project_patches``, in that order, each checked
   against the exact Rasa version it was written for (rasa_runtime/patching.py).
 
@@ -18,6 +19,11 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
 then be wrong about who is paying or lose conversations:
 - rasa_runtime/stores/redis_lock_store.py: with `lock_store: type: redis`,
   tickets atomic across Rasa instances (RasaHQ/rasa#9213);
+- rasa_runtime/api_token.py: the API token accepted in an Authorization
+  header, compared in constant time, never in the query string;
+- rasa_runtime/stores/lock_lifetime.py: a conversation's lock outlives its
+  longest turn (from the O'mari timeouts; a TICKET_LOCK_LIFETIME set shorter
+  refuses to start);
 - rasa_runtime/turns/channel_guard.py: every conversation named by the channel
   that received it, and over-long messages answered without NLU;
 - rasa_runtime/turns/intent_shortcuts.py: Rasa's `/intent{entities}` shortcut
@@ -26,7 +32,9 @@ then be wrong about who is paying or lose conversations:
   answered with an apology, never taken for an empty conversation or saved
   to memory;
 - rasa_runtime/stores/otp_redaction.py: `[OTP]` instead of the code in every
-  saved conversation.
+  saved conversation;
+- rasa_runtime/log_redaction.py: no message text (an OTP) in Rasa's log, also
+  when a REST turn fails or its client goes away.
 
 *Speed* patches: one that does not fit is left out with a warning, and Rasa
 runs its own code, answering the same:
@@ -44,10 +52,13 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import List, Mapping, Optional, Sequence
+from typing import List, MutableMapping, Optional, Sequence
 
+from rasa_runtime.api_token import API_TOKEN_IN_HEADER, with_api_token
+from rasa_runtime.log_redaction import USER_CONTENT_OUT_OF_LOGS
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
 from rasa_runtime.patching import Patch, PatchRefused, install_all
+from rasa_runtime.stores.lock_lifetime import lock_lifetime, lock_lifetime_patch
 from rasa_runtime.speedups import SPEEDUPS
 from rasa_runtime.stores.otp_redaction import OTP_REDACTION
 from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
@@ -85,22 +96,27 @@ def api_exposure_problem(arguments: Sequence[str]) -> Optional[str]:
     interface = _option(arguments, "--interface") or _option(arguments, "-i") or "0.0.0.0"
     if interface in LOOPBACK_INTERFACES:
         return None  # a development run on this machine only
-    return (f"--enable-api without --auth-token on interface {interface}: add --auth-token "
+    return (f"--enable-api without an API token on interface {interface}: set RASA_API_TOKEN "
             "(or --interface 127.0.0.1 for a development run)")
 
 
-def project_patches(environ: Mapping[str, str]) -> List[Patch]:
+def project_patches(environ: MutableMapping[str, str]) -> List[Patch]:
     """Every replacement of Rasa's code, in the order they go in; ValueError on a bad setting.
+
+    Fills TICKET_LOCK_LIFETIME in ``environ`` when unset (rasa_runtime/stores/lock_lifetime.py).
 
     The resilient store replaces FailSafeTrackerStore.save and Agent.handle_message
     outright, so it goes before the OTP redaction and the rate limit, which wrap them.
     """
     return [
         ATOMIC_REDIS_LOCK_STORE,
+        API_TOKEN_IN_HEADER,
+        lock_lifetime_patch(lock_lifetime(environ)),
         channel_guard_patch(max_message_chars(environ)),
         INTENT_SHORTCUT_GUARD,
         resilient_tracker_store_patch(retry_budget(environ)),
         OTP_REDACTION,
+        USER_CONTENT_OUT_OF_LOGS,
         *turn_bounds_patches(environ),
         *SPEEDUPS,
         TURN_METRICS,
@@ -108,7 +124,7 @@ def project_patches(environ: Mapping[str, str]) -> List[Patch]:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    arguments = sys.argv[1:] if argv is None else argv
+    arguments = with_api_token(sys.argv[1:] if argv is None else argv, os.environ)
     problem = api_exposure_problem(arguments)
     if problem:
         sys.exit(f"error: {problem}")

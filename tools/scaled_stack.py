@@ -15,6 +15,7 @@ on free loopback ports (tools/local_servers.py).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import string
 import subprocess
@@ -38,6 +39,9 @@ INSTANCES = 2
 LOCK_STORE_REDIS_DB = 1
 DEDUP_REDIS_DB = 2
 RATE_LIMIT_REDIS_DB = 3
+
+
+ACTION_SERVER_TOKEN = secrets.token_urlsafe(32)
 
 
 def nginx_config(rasa_ports: List[int], action_ports: List[int], rasa_balancer_port: int,
@@ -169,6 +173,8 @@ def scaled_stack(workdir: Path, model: str, env_overrides: Optional[Mapping[str,
             OMARI_API_BASE_URL=sandbox_url + SANDBOX_BASE_PATH,
             OMARI_MERCHANT_KEY=MERCHANT_KEY,
             SANDBOX_MERCHANT_KEY=MERCHANT_KEY,
+            # Rasa proves itself to the action servers through nginx (actions/server_auth.py).
+            ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN,
             **dict(env_overrides or {}),
         )
         redis = _redis_parts(redis_url)

@@ -78,8 +78,9 @@ class Service:
             self.process.wait(timeout=5)
 
 
-def wait_until_healthy(service: Service, url: str, timeout: float) -> float:
-    """Poll ``url`` until it answers 200; returns the seconds it took."""
+def wait_until_healthy(service: Service, url: str, timeout: float,
+                       headers: Optional[Dict[str, str]] = None) -> float:
+    """Poll ``url`` (with ``headers``) until it answers 200; returns the seconds it took."""
     started = time.monotonic()
     deadline = started + timeout
     while time.monotonic() < deadline:
@@ -88,7 +89,7 @@ def wait_until_healthy(service: Service, url: str, timeout: float) -> float:
                 f"{service.name} exited with {service.process.returncode}:\n{service.log_tail()}"
             )
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2) as response:
                 if response.status == 200:
                     return time.monotonic() - started
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -138,9 +139,10 @@ def base_env(**overrides: str) -> Dict[str, str]:
 
 
 @contextmanager
-def running(service: Service, health_url: str, timeout: float) -> Iterator[Service]:
+def running(service: Service, health_url: str, timeout: float,
+            headers: Optional[Dict[str, str]] = None) -> Iterator[Service]:
     try:
-        wait_until_healthy(service, health_url, timeout)
+        wait_until_healthy(service, health_url, timeout, headers)
         yield service
     finally:
         service.stop()
@@ -151,10 +153,10 @@ def sandbox_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> 
 
 
 def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
-    """rasa-sdk on loopback: it has no authentication, and only this machine's Rasa calls it.
+    """rasa-sdk on loopback; with ACTION_SERVER_TOKEN in ``env`` it answers only Rasa (actions/server_auth.py).
 
     rasa-sdk listens on SANIC_HOST (its default is every interface); set
-    SANIC_HOST yourself to listen elsewhere.
+    SANIC_HOST yourself to listen elsewhere (then ACTION_SERVER_TOKEN is required).
     """
     argv = [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
     return spawn("actions", argv, {"SANIC_HOST": "127.0.0.1", **env}, log_dir)
@@ -163,15 +165,16 @@ def action_server_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DI
 def rasa_server_process(
     port: int, endpoints: Path, env: Dict[str, str], log_dir: Path = LOG_DIR, model: str = "models"
 ) -> Service:
-    """`rasa run` on loopback; with RASA_API_TOKEN in ``env`` its HTTP API requires that token."""
+    """`rasa run` on loopback; with RASA_API_TOKEN in ``env`` its HTTP API requires that token.
+
+    The token goes by the environment, never the command line (rasa_runtime/api_token.py).
+    """
     # rasa_runtime.server is `rasa run` with the defaults and speed-ups of rasa_runtime/speedups.py.
     argv = [
         str(VENV_BIN / "python"), "-m", "rasa_runtime.server", "run", "--enable-api",
         "--port", str(port), "--interface", "127.0.0.1", "--model", model,
         "--endpoints", str(endpoints), "--credentials", "credentials.yml",
     ]
-    if env.get("RASA_API_TOKEN"):
-        argv += ["--auth-token", env["RASA_API_TOKEN"]]
     return spawn("rasa", argv, env, log_dir)
 
 
@@ -200,16 +203,23 @@ BACKOFFICE_LOGIN_HELP = (
 )
 
 
-def rasa_status_url(rasa_url: str, env: Dict[str, str]) -> str:
-    """Rasa's /status, which needs the API token when Rasa was started with one."""
+def rasa_status_url(rasa_url: str) -> str:
+    """Rasa's /status, which needs the API token (:func:`rasa_api_headers`) when Rasa was started with one."""
+    return f"{rasa_url}/status"
+
+
+def rasa_api_headers(env: Dict[str, str]) -> Dict[str, str]:
+    """The header that carries Rasa's API token, when ``env`` has one (never a ?token= in a URL)."""
     token = env.get("RASA_API_TOKEN")
-    return f"{rasa_url}/status" + (f"?token={token}" if token else "")
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def hand_out_api_token(env: Dict[str, str]) -> None:
-    """Make a Rasa API token for this stack (unless one is configured), for Rasa and the reconciler."""
-    if not env.get("RASA_API_TOKEN"):
-        env["RASA_API_TOKEN"] = secrets.token_urlsafe(32)
+    """Make this stack's secrets (unless configured): Rasa's API token, for Rasa and the reconciler,
+    and the action server's, for Rasa and the action server."""
+    for name in ("RASA_API_TOKEN", "ACTION_SERVER_TOKEN"):
+        if not env.get(name, "").strip():
+            env[name] = secrets.token_urlsafe(32)
     token_file = REPO / DEFAULT_RASA_API_TOKEN_FILE
     token_file.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -303,7 +313,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             start_backends(stack, env, args.sandbox_port, args.action_port)
             rasa = rasa_server_process(args.rasa_port, ENVIRONMENT_ENDPOINTS, env)
-            stack.enter_context(running(rasa, rasa_status_url(f"http://127.0.0.1:{args.rasa_port}", env), 180))
+            stack.enter_context(running(rasa, rasa_status_url(f"http://127.0.0.1:{args.rasa_port}"), 180,
+                                        rasa_api_headers(env)))
             print(f"Rasa on http://127.0.0.1:{args.rasa_port} (REST: /webhooks/rest/webhook).")
             interval = load_settings(env).reconcile_interval_seconds
             stack.callback(PeriodicReconciler(interval, env).start().stop)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import logging
 import time
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Callable, List, Optional
 from urllib.parse import quote
@@ -42,6 +43,16 @@ REFERENCE_ENTITY = "settled_payment"
 # Rasa waits on WhatsApp's sends (each with its own timeout and retries) before it answers.
 TRIGGER_TIMEOUT_SECONDS = 90.0
 BACKOFF_SECONDS = 0.5
+# Beyond one notifier run's longest wait on Rasa, a turn Rasa may still be
+# running after the request gave up: a row left ``sending`` longer than that
+# was abandoned by a killed notifier and is tried again.
+STILL_RUNNING_MARGIN_SECONDS = 300.0
+
+
+def sending_lease(retries: int) -> timedelta:
+    """How long a claimed (``sending``) row belongs to the notifier that claimed it."""
+    one_run = (1 + retries) * TRIGGER_TIMEOUT_SECONDS + sum(BACKOFF_SECONDS * 2**n for n in range(retries))
+    return timedelta(seconds=one_run + STILL_RUNNING_MARGIN_SECONDS)
 
 
 class TriggerOutcome(str, enum.Enum):
@@ -67,7 +78,8 @@ class RasaExternalEvents:
         url = f"{self._url}/conversations/{quote(conversation_id, safe=':')}/trigger_intent"
         try:
             response = requests.post(
-                url, params={"output_channel": "latest", "token": self._token},
+                # The token in a header: a URL ends up in logs (rasa_runtime/api_token.py).
+                url, params={"output_channel": "latest"}, headers={"Authorization": f"Bearer {self._token}"},
                 json={"name": intent, "entities": entities}, timeout=self._timeout,
             )
         except requests.RequestException as error:
@@ -98,7 +110,11 @@ class OutcomeNotifier:
         return cls(outbox, rasa, settings.notify_retries)
 
     def notify_due(self) -> List[NotificationSnapshot]:
-        """Tell every due outcome; the rows as this run left them."""
+        """Tell every due outcome (and those a killed notifier left ``sending``); the rows as this run left them."""
+        released = self._outbox.release_stale_sending(sending_lease(self._retries))
+        if released:
+            logger.warning("%d payment outcome(s) left 'sending' by a notifier that stopped; trying them again",
+                           len(released))
         due = self._outbox.list([NotificationState.DUE])
         if due and self._rasa is None:
             logger.warning("%d payment outcome(s) not told: no Rasa API token (RASA_API_TOKEN); "

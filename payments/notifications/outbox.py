@@ -9,7 +9,7 @@ customer hear the outcome once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import List, Optional, Sequence
 
 from sqlalchemy import select, update
@@ -83,6 +83,37 @@ class NotificationOutbox:
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount == 1
+
+    def release_stale_sending(self, lease: timedelta) -> List[str]:
+        """Hand back to ``due`` every row left ``sending`` longer than ``lease``; their references.
+
+        A notifier killed between claiming a row and concluding it leaves it
+        ``sending`` for ever. Past the lease, no notifier run can still be
+        working on it; if Rasa's action told the customer, the row is ``told``
+        (the action claims it), so a row still ``sending`` was never told.
+        Each row moves by its own conditional update: of racing reconcilers one releases it.
+        """
+        cutoff = utc_now() - lease
+        with self._store.session() as session:
+            stale = session.execute(
+                select(PaymentNotification.transaction_reference).where(
+                    PaymentNotification.state == NotificationState.SENDING.value,
+                    PaymentNotification.updated_at < cutoff)
+            ).scalars().all()
+        return [reference for reference in stale
+                if self._move_if_stale(reference, cutoff)]
+
+    def _move_if_stale(self, reference: str, cutoff: datetime) -> bool:
+        with self._store.session() as session:
+            return session.execute(
+                update(PaymentNotification)
+                .where(PaymentNotification.transaction_reference == reference,
+                       PaymentNotification.state == NotificationState.SENDING.value,
+                       PaymentNotification.updated_at < cutoff)
+                .values(state=NotificationState.DUE.value, updated_at=utc_now(),
+                        last_error="left sending by a notifier that stopped; tried again")
+                .execution_options(synchronize_session=False)
+            ).rowcount == 1
 
     def receipt(self, transaction_reference: str):
         """The payment and its booking as they are now, for the notice."""

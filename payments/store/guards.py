@@ -63,29 +63,35 @@ def replace_awaiting_otp(session: Session, sender_id: str, keep: str) -> List[st
 
     In the new payment's own write, so their amounts stop being reserved exactly
     when the new one starts to be, and a refused new payment leaves them as they were.
-    Returns their references, to be voided at O'mari after the commit.
+    Returns the references this call cancelled, to be voided at O'mari after the commit.
+
+    Each one is cancelled by its own conditional UPDATE and counted by its
+    rowcount: on PostgreSQL a parallel turn of the same chat (an OTP typed while
+    this one starts a new payment) may claim a listed payment for /request
+    between the SELECT and the UPDATE. The UPDATE then leaves it alone, and so
+    must the void at O'mari, or the debit the customer just authorised would be voided.
     """
-    waiting = [
-        reference
-        for (reference,) in session.execute(
-            select(PaymentTransaction.reference).where(
-                PaymentTransaction.sender_id == sender_id,
-                PaymentTransaction.status == TransactionStatus.OTP_SENT.value,
-                PaymentTransaction.reference != keep,
-            )
+    waiting = session.execute(
+        select(PaymentTransaction.reference).where(
+            PaymentTransaction.sender_id == sender_id,
+            PaymentTransaction.status == TransactionStatus.OTP_SENT.value,
+            PaymentTransaction.reference != keep,
         )
-    ]
-    if waiting:
-        session.execute(
+    ).scalars().all()
+    cancelled = []
+    for reference in waiting:
+        result = session.execute(
             update(PaymentTransaction)
             .where(
-                PaymentTransaction.reference.in_(waiting),
+                PaymentTransaction.reference == reference,
                 PaymentTransaction.status == TransactionStatus.OTP_SENT.value,
             )
             .values(status=TransactionStatus.CANCELLED.value, updated_at=utc_now())
             .execution_options(synchronize_session=False)
         )
-    return waiting
+        if result.rowcount == 1:
+            cancelled.append(reference)
+    return cancelled
 
 
 def reserve_balance(

@@ -9,15 +9,24 @@ conversation whose latest event is older than ``CONVERSATION_RETENTION_DAYS``
 all its events at once, so no half conversation is left behind. The periodic
 job (make serve's reconciler, compose's reconciler) runs it after every
 reconcile; it is idempotent and safe to run on several machines at once.
+
+The same command deletes the booking database's ``booking_lookup_misses``
+rows once they are older than the enumeration window they are counted in
+(``UNKNOWN_BOOKING_WINDOW_MINUTES``): each names a chat (a WhatsApp sender id
+is the customer's phone number) and has no use after that.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Optional
 
 from sqlalchemy import MetaData, Table, create_engine, delete, exists, func, inspect, select
 from sqlalchemy.pool import NullPool
+
+from payments.store.database import make_engine
+from payments.store.models import BookingLookupMiss, utc_now
 
 # Rasa's SQLTrackerStore keeps every event of every conversation in this table.
 EVENTS_TABLE = "events"
@@ -57,5 +66,17 @@ def purge_conversations(tracker_store_url: str, older_than_days: int, now: Optio
                     .where(~exists().where(newer.c.sender_id == events.c.sender_id, newer.c.timestamp >= cutoff))
                 ).rowcount
         return PurgeResult(len(senders), deleted)
+    finally:
+        engine.dispose()
+
+
+def purge_lookup_misses(database_url: str, older_than: timedelta, now: Optional[datetime] = None) -> int:
+    """Delete the unknown-reference records that no longer count (older than ``older_than``); how many."""
+    cutoff = (utc_now() if now is None else now) - older_than
+    engine = make_engine(database_url, 1)
+    try:
+        with engine.begin() as connection:
+            return int(connection.execute(
+                delete(BookingLookupMiss.__table__).where(BookingLookupMiss.created_at < cutoff)).rowcount)
     finally:
         engine.dispose()

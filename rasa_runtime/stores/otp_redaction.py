@@ -19,41 +19,85 @@ tracker's events are redacted in place:
   is replaced too. An amount typed alone as 4+ digits then reads [OTP] in the
   history; its slot event keeps the amount.
 
+Digits are read as the OTP parser reads them (parsing.text.clean_text): any
+script's decimal digits ("٤٨٢٩١٣", "４８２９１３"), digits NFKC makes of other
+characters, and invisible characters (zero-width spaces, soft hyphens, any
+format or control character) inside a code: "48\u200b2913" is the code to
+the parser, so it is a code here too.
+
 Redacting is idempotent (``[OTP]`` holds no digits), so events saved by an
 earlier turn are left as they are. A safety patch (rasa_runtime/patching.py),
 installed by rasa_runtime.server; Rasa is not started if it does not fit.
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, Iterable, Set
+import enum
+from typing import Any, Dict, Iterable, List, Set, Tuple
 
+from parsing.text import clean_text
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 MARKER = "[OTP]"
 OTP_SLOT = "otp"
 REQUESTED_SLOT = "requested_slot"
 CLOSED_PAYMENT_SLOT = "closed_payment"
-# Digit groups as parse_otp reads them (parsing/otp.py), bounded by non-digits.
-_DIGIT_GROUP = re.compile(r"(?<![0-9])[0-9](?:[\s-]*[0-9])*(?![0-9])")
+
+
+class _Kind(enum.Enum):
+    DIGITS = "digits"
+    JOINER = "joiner"  # may sit inside a code: spaces, dashes, invisible characters
+    OTHER = "other"
+
+
+def _read(char: str) -> Tuple[_Kind, str]:
+    """What the OTP parser makes of one character (parsing.text.clean_text), and its ASCII digits."""
+    cleaned = clean_text(char)
+    if cleaned and cleaned.isascii() and cleaned.isdigit():
+        return _Kind.DIGITS, cleaned
+    if cleaned.strip(" -") == "":
+        return _Kind.JOINER, ""
+    return _Kind.OTHER, ""
+
+
+def digit_runs(text: str) -> List[Tuple[int, int, str]]:
+    """Each group of digits joined only by spaces, dashes or invisible characters: (start, end, its ASCII digits)."""
+    runs: List[Tuple[int, int, str]] = []
+    start, end, digits = -1, -1, ""
+    for index, char in enumerate(text):
+        kind, value = _read(char)
+        if kind is _Kind.DIGITS:
+            if start < 0:
+                start = index
+            end, digits = index + 1, digits + value
+        elif kind is _Kind.OTHER and start >= 0:
+            runs.append((start, end, digits))
+            start, end, digits = -1, -1, ""
+    if start >= 0:
+        runs.append((start, end, digits))
+    return runs
+
+
+def _otp_shaped(digits: str) -> bool:
+    return 4 <= len(digits) <= 8
 
 
 def _is_lone_code(text: Any) -> bool:
-    match = _DIGIT_GROUP.fullmatch(text.strip()) if isinstance(text, str) else None
-    return match is not None and _otp_shaped(match) == MARKER
-
-
-def _otp_shaped(match: "re.Match[str]") -> str:
-    digits = re.sub(r"[^0-9]", "", match.group(0))
-    return MARKER if 4 <= len(digits) <= 8 else match.group(0)
+    if not isinstance(text, str):
+        return False
+    runs = digit_runs(text)
+    if len(runs) != 1 or not _otp_shaped(runs[0][2]):
+        return False
+    start, end, _ = runs[0]
+    return all(_read(char)[0] is _Kind.JOINER for char in text[:start] + text[end:])
 
 
 def redact_text(text: Any, codes: Set[str], at_otp_question: bool) -> Any:
     """``text`` with every known code, and at the OTP question every OTP-shaped group, replaced."""
     if not isinstance(text, str):
         return text
-    if at_otp_question:
-        text = _DIGIT_GROUP.sub(_otp_shaped, text)
+    for start, end, digits in reversed(digit_runs(text)):
+        if (at_otp_question and _otp_shaped(digits)) or digits in codes:
+            text = text[:start] + MARKER + text[end:]
     for code in codes:
         text = text.replace(code, MARKER)
     return text

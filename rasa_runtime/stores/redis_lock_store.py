@@ -25,6 +25,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from redis.exceptions import RedisError
 
 from rasa_runtime.patching import Patch, PatchKind, PatchOutcome, install
+from rasa_runtime.stores.lock_lifetime import extend
 from rasa_runtime.stores.resilient_tracker_store import lock_store as lock_store_outage
 
 T = TypeVar("T")
@@ -63,6 +64,15 @@ class AtomicRedisLockStore(RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         lock_store_outage.recovered()
         return ticket
+
+    def renew_ticket(self, conversation_id: str, ticket_number: int, lifetime: float) -> None:
+        """Give a ticket being served ``lifetime`` seconds from now (rasa_runtime/stores/lock_lifetime.py)."""
+        def renew(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if lock:
+                extend(lock, ticket_number, lifetime)
+            return lock, None
+
+        self._change_lock(conversation_id, renew)
 
     def update_lock(self, conversation_id: str) -> None:
         def drop_expired(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:

@@ -16,7 +16,11 @@ Here each channel gets its own handler, which
   (rasa_runtime/turns/kept_notices.py);
 - answers a message longer than ``MAX_MESSAGE_CHARS`` (default 1000) at once
   with ``utter_message_too_long`` and never hands it to NLU: a 300 kB message
-  kept Rasa's CPU busy for 17 s, stalling every customer.
+  kept Rasa's CPU busy for 17 s, stalling every customer;
+- answers the same way a message whose ``metadata`` (REST takes any JSON
+  there, and Rasa keeps it with the message in the conversation store) is
+  over ``MAX_METADATA_CHARS`` as JSON: the project reads none from REST, and
+  a stranger could otherwise grow the store by megabytes per message.
 
 A safety patch (rasa_runtime/patching.py), installed by rasa_runtime.server
 before Rasa starts; Rasa is not started when it does not fit, because the
@@ -24,6 +28,7 @@ fallback would be a server without identity.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
@@ -32,10 +37,13 @@ from common.sender_ids import scoped_sender_id
 from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
+from rasa_runtime.turns.sender_rate_limit import over_the_rate
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_CHARS = 1000
+# The WhatsApp channel's own metadata is under 100 characters; REST callers need none.
+MAX_METADATA_CHARS = 2000
 TOO_LONG_RESPONSE = "utter_message_too_long"
 # Used only if the loaded domain lacks the response (an older model).
 TOO_LONG_FALLBACK = "Sorry, that message is too long for me. Please send a shorter one."
@@ -59,6 +67,13 @@ def too_long_text(agent: Any, limit: int) -> str:
     return text.replace("{max_characters}", f"{limit:,}")
 
 
+def _json_size(metadata: Any) -> int:
+    """How long ``metadata`` is as JSON, as the conversation store will keep it."""
+    if not metadata:
+        return 0
+    return len(json.dumps(metadata, default=str))
+
+
 Handler = Callable[[Any], Awaitable[None]]
 
 
@@ -70,6 +85,15 @@ def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, c
         message.input_channel = channel_name
         if not can_push:
             await give_kept_notices(app.ctx.agent, message)
+        # Counted before any answer given here, so answers the agent never sees count too.
+        if await over_the_rate(message.sender_id, message.output_channel, app.ctx.agent, message):
+            return
+        metadata_chars = _json_size(getattr(message, "metadata", None))
+        if metadata_chars > MAX_METADATA_CHARS:
+            logger.info("refused a message with %d characters of metadata on %s (limit %d)",
+                        metadata_chars, channel_name, MAX_METADATA_CHARS)
+            await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
+            return
         if message.text and len(message.text) > limit:
             logger.info("refused a %d-character message on %s (limit %d)", len(message.text), channel_name, limit)
             metrics.message_refused("message_too_long")

@@ -20,6 +20,12 @@ per outage): a lost count must not lose a customer's turn.
 
 The sender id counted is the scoped one (``rest:…``, ``whatsapp:…``, set by
 rasa_runtime/turns/channel_guard.py before the agent sees the message).
+
+Messages answered before the agent count too, so a flood of them costs one
+"slow down" a minute per sender instead of an answer each: the channel guard
+counts every message before it answers an over-long one (and hands the same
+verdict to the agent's check, so a message counts once), and the WhatsApp
+channel counts a sticker or a photo before its "please type" (:func:`over_the_rate`).
 """
 from __future__ import annotations
 
@@ -142,6 +148,30 @@ def slow_down_text(agent: Any) -> str:
 
 
 _HANDLE_MESSAGE = "rasa.core.agent:Agent.handle_message"
+# The counter of the installed patch, for the answers given before the agent (None: no limit).
+_installed: Dict[str, Any] = {}
+# Where a message keeps its verdict, so it is counted once however many checks it passes.
+_VERDICT = "_kali_safaris_rate_admitted"
+
+
+async def over_the_rate(sender_id: str, output_channel: Any, agent: Any = None, message: Any = None) -> bool:
+    """Count one message of ``sender_id``; True, with "slow down" sent, when it is over the rate.
+
+    With ``message``, its first verdict is kept on it and returned by later checks.
+    """
+    counter: Optional[MessageCounter] = _installed.get("counter")
+    if counter is None:
+        return False
+    verdict = getattr(message, _VERDICT, None)
+    if verdict is None:
+        verdict = await counter.admit(str(sender_id))
+        if message is not None:
+            setattr(message, _VERDICT, verdict)
+        if not verdict:
+            logger.info("sender over %d messages a minute: answered slow down", _installed["per_minute"])
+            metrics.message_refused("sender_rate")
+            await output_channel.send_text_message(sender_id, slow_down_text(agent))
+    return not verdict
 
 
 def sender_rate_limit_patch(per_minute: int, messages: MessageCounter) -> Patch:
@@ -151,13 +181,11 @@ def sender_rate_limit_patch(per_minute: int, messages: MessageCounter) -> Patch:
         original = originals[_HANDLE_MESSAGE]
 
         async def handle_message(self: Any, message: Any) -> Any:
-            if await messages.admit(str(message.sender_id)):
-                return await original(self, message)
-            logger.info("sender over %d messages a minute: answered slow down", per_minute)
-            metrics.message_refused("sender_rate")
-            await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
-            return None
+            if await over_the_rate(message.sender_id, message.output_channel, self, message):
+                return None
+            return await original(self, message)
 
+        _installed.update(counter=messages, per_minute=per_minute)
         return {_HANDLE_MESSAGE: handle_message}
 
     return Patch("sender rate limit", PatchKind.SPEED, (_HANDLE_MESSAGE,), build,

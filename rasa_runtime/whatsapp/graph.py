@@ -1,8 +1,14 @@
 """Send messages to the WhatsApp Cloud API (Meta's Graph API) without blocking.
 
 aiohttp (already part of Rasa) keeps the event loop free while Meta answers.
-Each send has a timeout and a bounded retry on 429 and 5xx (and on network
-errors); anything else is logged with Meta's error code and given up on,
+Each send has a timeout and a bounded retry, but only where Meta cannot
+have accepted the message: the Graph API has no idempotency key, so a
+message repeated after Meta took it reaches the customer twice (a receipt,
+an OTP prompt). Retried: 429 and 5xx answers from Meta itself, and a
+connection that could not be opened. Not retried: a timeout or a connection
+lost after the request went out, and 502/504 (a gateway that gave up waiting
+for Meta): the message may be on its way, so it is logged as unknown and
+left. Anything else is logged with Meta's error code and given up on,
 because repeating a malformed message only repeats the refusal.
 """
 from __future__ import annotations
@@ -19,6 +25,8 @@ from rasa_runtime.whatsapp.settings import WhatsAppSettings
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 4.0
+# A gateway in front of Meta answered: Meta may have taken the message behind it.
+MAYBE_ACCEPTED_STATUSES = (502, 504)
 
 
 def masked(recipient: str) -> str:
@@ -77,12 +85,18 @@ class GraphClient:
                         body = None
                     detail = f"HTTP {response.status}, {meta_error(body)}"
                     result = metrics.graph_failure_result(response.status)
-                    if response.status == 429 or response.status >= 500:
+                    if response.status in MAYBE_ACCEPTED_STATUSES:
+                        detail += "; it may still be delivered, so it is not sent again"
+                    elif response.status == 429 or response.status >= 500:
                         retry_in = _retry_after(response, attempt)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except aiohttp.ClientConnectorError as error:  # no connection: the request never left
                 detail = f"{type(error).__name__} reaching the Graph API"
                 result = "unreachable"
                 retry_in = min(0.5 * 2**attempt, MAX_BACKOFF_SECONDS)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:  # it went out: Meta may have it
+                detail = (f"{type(error).__name__} reaching the Graph API after the request went out; "
+                          "it may still be delivered, so it is not sent again")
+                result = "unreachable"
             if retry_in is None or attempt == attempts - 1:
                 logger.error(
                     "WhatsApp send to %s failed after %d attempt(s): %s", masked(recipient), attempt + 1, detail

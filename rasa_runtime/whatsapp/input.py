@@ -22,7 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.sender_ids import scoped_sender_id
 from rasa_runtime import metrics
+from rasa_runtime.turns.sender_rate_limit import over_the_rate
 from rasa_runtime.whatsapp.dedup import Deduplicator, make_deduplicator
 from rasa_runtime.whatsapp.graph import GraphClient, masked
 from rasa_runtime.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old
@@ -158,7 +160,9 @@ class WhatsAppInput(InputChannel):
             self._in_background(output.mark_read(message.message_id, message.sender_id))
         if not message.is_readable:
             metrics.whatsapp_message("not_text")
-            await output.send_text_message(message.sender_id, PLEASE_TYPE)
+            # Answered here, never by the agent: counted against the sender's rate first.
+            if not await over_the_rate(scoped_sender_id(self.name(), message.sender_id), output):
+                await output.send_text_message(message.sender_id, PLEASE_TYPE)
             return
         metrics.whatsapp_message("answered")
         await on_new_message(

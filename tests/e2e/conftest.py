@@ -40,6 +40,8 @@ SANDBOX_OTP = "482913"
 # Rasa's HTTP API token: the reconciler tells customers through trigger_intent with it.
 RASA_API_TOKEN = "e2e-rasa-api-token-Lw40"
 MERCHANT_KEY = "e2e-merchant-key-Zq81"
+# What Rasa sends the action server to prove it is Rasa (actions/server_auth.py).
+ACTION_SERVER_TOKEN = "e2e-action-server-token-Vb27"
 
 
 @dataclass
@@ -77,7 +79,8 @@ class Stack:
         self.rasa.stop()
         self.rasa = devstack.rasa_server_process(self.rasa_port, devstack.ENVIRONMENT_ENDPOINTS, self.env, self.log_dir,
                                                  model=str(REPO / "models"))
-        devstack.wait_until_healthy(self.rasa, devstack.rasa_status_url(self.rasa_url, self.env), 240)
+        devstack.wait_until_healthy(self.rasa, devstack.rasa_status_url(self.rasa_url), 240,
+                                    devstack.rasa_api_headers(self.env))
 
     def reconcile(self) -> str:
         """`python -m payments.ops reconcile` against this stack's database and sandbox."""
@@ -93,7 +96,7 @@ class Stack:
         """
         conversation = scoped_sender_id(channel, sender)
         response = requests.get(f"{self.rasa_url}/conversations/{conversation}/tracker",
-                                params={"token": RASA_API_TOKEN}, timeout=10)
+                                headers={"Authorization": f"Bearer {RASA_API_TOKEN}"}, timeout=10)
         response.raise_for_status()
         return response.json()
 
@@ -134,6 +137,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         WHATSAPP_GRAPH_URL=graph.url,
         RASA_URL=f"http://127.0.0.1:{rasa_port}",
         RASA_API_TOKEN=RASA_API_TOKEN,
+        ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN,
         # The fuzz run keeps one sender at a question for up to 41 messages a
         # minute; the rate limit itself is tested in test_turn_bounds.py.
         SENDER_MESSAGES_PER_MINUTE="100",
@@ -150,8 +154,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.enter_context(devstack.running(actions, f"http://127.0.0.1:{action_port}/health", 60))
         rasa = devstack.rasa_server_process(rasa_port, devstack.ENVIRONMENT_ENDPOINTS, env, logs,
                                             model=str(REPO / "models"))
-        rasa_status_url = devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}", env)
-        running.enter_context(devstack.running(rasa, rasa_status_url, 240))
+        rasa_status_url = devstack.rasa_status_url(f"http://127.0.0.1:{rasa_port}")
+        running.enter_context(devstack.running(rasa, rasa_status_url, 240, devstack.rasa_api_headers(env)))
         running_stack = Stack(f"http://127.0.0.1:{rasa_port}", sandbox_url, database_url, store, logs,
                               actions, action_port, env, graph, rasa, rasa_port)
         # Stops the servers started last, if a test restarted them (a no-op otherwise).

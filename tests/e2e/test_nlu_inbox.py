@@ -29,7 +29,7 @@ WELL_UNDERSTOOD = "I want to pay for my booking"
 
 def confidence(stack: Stack, text: str) -> float:
     parsed = requests.post(f"{stack.rasa_url}/model/parse", json={"text": text},
-                           params={"token": RASA_API_TOKEN}, timeout=30).json()
+                           headers={"Authorization": f"Bearer {RASA_API_TOKEN}"}, timeout=30).json()
     return float(parsed["intent"]["confidence"])
 
 

@@ -2,14 +2,21 @@
 
 The public listener routes the WhatsApp webhook only; REST is on an internal
 listener; bodies are bounded; the access log never holds a query string (the
-verification GET carries Meta's verify token in it). nginx's own refusal and
+verification GET carries Meta's verify token in it); a path written with dot
+segments is refused (nginx routes the normalised path but passes the raw one
+on); one address flooding the public port gets 429s. nginx's own refusal and
 the channel's are told apart by who wrote the answer: nginx's error page, or
 the channel's JSON (the WhatsApp channel is on, tests/scale/conftest.py).
 """
 from __future__ import annotations
 
+import http.client
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
+import pytest
 import requests
 
 from bench import load
@@ -87,3 +94,46 @@ def test_the_access_log_never_holds_the_query_string_the_otp_or_a_number(scaled:
     assert "/webhooks/whatsapp/webhook" in log and "/webhooks/rest/webhook" in log
     for secret in ("leaked-token-Qw9", "hub.", OTP, customer.msisdn, customer.msisdn[3:]):
         assert secret not in log, secret
+
+
+def raw_get(base_url: str, raw_path: str) -> int:
+    """GET ``raw_path`` exactly as written: HTTP libraries remove the dot segments an attacker sends."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("GET", raw_path)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("raw_path", [
+    # nginx reads "/webhooks/whatsapp/tracker"; Rasa would route the raw path to the conversation API.
+    "/conversations/rest:anyone/../../webhooks/whatsapp/a/../tracker",
+    "/conversations/rest:anyone/%2E%2E/%2E%2E/webhooks/whatsapp/a/%2e%2e/tracker",
+    "/status/../webhooks/whatsapp/webhook",
+    "/webhooks/whatsapp/./webhook",
+])
+def test_a_path_with_dot_segments_never_reaches_rasas_api_through_the_public_port(
+        scaled: ScaledStack, raw_path: str) -> None:
+    assert raw_get(scaled.public_url, raw_path) in (400, 404)  # Rasa's API would answer 401
+    assert raw_get(scaled.balancer_url, raw_path.replace("whatsapp", "rest")) in (400, 404)
+    # The channel's own paths still go through.
+    assert raw_get(scaled.public_url, "/webhooks/whatsapp/") == 200
+
+
+def test_one_address_flooding_the_public_port_is_slowed_then_let_in_again(scaled: ScaledStack) -> None:
+    webhook = f"{scaled.public_url}/webhooks/whatsapp/"  # proxied to Rasa, as every delivery is
+
+    def get(_: int) -> int:
+        return requests.get(webhook, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(get, range(600)))
+    assert set(statuses) <= {200, 429}
+    assert statuses.count(200) >= 100  # a burst is answered
+    assert 429 in statuses  # a flood is not
+    deadline = time.monotonic() + 30  # the rate refills: the next delivery is served
+    while get(0) != 200:
+        assert time.monotonic() < deadline, "the public port stayed closed"
+        time.sleep(0.1)

@@ -70,6 +70,7 @@ class FakeGraph:
     def __init__(self) -> None:
         self.received: List[Dict[str, Any]] = []  # {"path", "authorization", "body"}
         self._failures: List[int] = []
+        self._late: List[float] = []  # seconds the next accepted sends' answers are held back
         self._changed = threading.Condition()
         graph = self
 
@@ -86,6 +87,9 @@ class FakeGraph:
                          "status": status}
                     )
                     graph._changed.notify_all()
+                    late = graph._late.pop(0) if graph._late and status == 200 else 0.0
+                if late:
+                    time.sleep(late)  # accepted (the customer gets it), answered after the client gave up
                 if status == 200:
                     answer: Dict[str, Any] = {"messaging_product": "whatsapp", "messages": [{"id": "wamid.out"}]}
                 else:
@@ -113,6 +117,11 @@ class FakeGraph:
     def __exit__(self, *_: Any) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def answer_late_next(self, *seconds: float) -> None:
+        """Accept the next sends at once but hold their answers back ``seconds``: a timeout after Meta took it."""
+        with self._changed:
+            self._late.extend(seconds)
 
     def fail_next(self, *statuses: int) -> None:
         with self._changed:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from rasa_runtime.endpoints import ENDPOINT_DEFAULTS, OPTIONAL_EMPTY, EndpointSettingError, apply_endpoint_defaults
+from rasa_runtime.api_token import with_api_token
 from rasa_runtime.server import api_exposure_problem
 from tools.scaled_stack import NGINX_TEMPLATE, nginx_config
 
@@ -79,7 +80,9 @@ def test_the_checkout_endpoints_are_the_scaled_ones_with_the_one_machine_default
     scaled = yaml.safe_load(PLACEHOLDER.sub(lambda match: environ[match.group(1)], SCALED_ENDPOINTS.read_text()))
     one_machine = yaml.safe_load((REPO / "endpoints.yml").read_text())
     assert not PLACEHOLDER.findall((REPO / "endpoints.yml").read_text())  # Rasa's own commands need no variable
-    assert one_machine["action_endpoint"] == scaled["action_endpoint"]
+    assert one_machine["action_endpoint"]["url"] == scaled["action_endpoint"]["url"]
+    # One machine's action server on loopback asks for no secret: the header goes empty (actions/server_auth.py).
+    assert scaled["action_endpoint"]["headers"]["X-Action-Server-Token"] in ("", None)
     assert one_machine["tracker_store"] == scaled["tracker_store"]
     assert one_machine["lock_store"]["type"] == scaled["lock_store"]["type"] == "in_memory"
 
@@ -205,7 +208,11 @@ def test_only_the_balancer_publishes_a_port(compose: Dict) -> None:
 def test_rasa_never_serves_its_api_without_a_token(compose: Dict) -> None:
     for name in services_with(compose, "rasa-"):
         command = compose["services"][name]["command"].split()
-        assert api_exposure_problem(command) is None, command
+        # The token comes from the environment, never the command line (rasa_runtime/api_token.py).
+        assert "--auth-token" not in command and "RASA_API_TOKEN" not in " ".join(command)
+        environment = compose["services"][name]["environment"]
+        assert api_exposure_problem(with_api_token(command, environment)) is None, command
+        assert api_exposure_problem(command) is not None  # without the variable it would not start
 
 
 def test_the_reconciler_tells_customers_through_an_internal_rasa_with_the_required_token(compose: Dict) -> None:
@@ -214,7 +221,8 @@ def test_the_reconciler_tells_customers_through_an_internal_rasa_with_the_requir
     assert not re.search(r"\$\{RASA_API_TOKEN:-", raw), "RASA_API_TOKEN must have no default"
     for name in services_with(compose, "rasa-"):
         command = compose["services"][name]["command"]
-        assert "--enable-api" in command and "--auth-token ${RASA_API_TOKEN:?" in command, command
+        assert "--enable-api" in command, command
+        assert compose["services"][name]["environment"]["RASA_API_TOKEN"].startswith("${RASA_API_TOKEN:?")
     reconciler = compose["services"]["reconciler"]["environment"]
     assert reconciler["RASA_API_TOKEN"].startswith("${RASA_API_TOKEN:?")
     host = reconciler["RASA_URL"].split("//", 1)[1].split(":", 1)[0]
@@ -243,6 +251,40 @@ def test_compose_refuses_to_start_without_a_merchant_key_and_base_url(compose: D
     for name in [*services_with(compose, "action-server-"), "migrate", "reconciler"]:
         environment = compose["services"][name]["environment"]
         assert environment["OMARI_MERCHANT_KEY"].startswith("${OMARI_MERCHANT_KEY:?")
+
+
+SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "ACTION_SERVER_TOKEN", "RASA_API_TOKEN",
+           "OMARI_MERCHANT_KEY", "OMARI_API_BASE_URL")
+
+
+@pytest.mark.parametrize("name", SECRETS)
+def test_every_secret_is_required_and_has_no_default(name: str) -> None:
+    raw = (REPO / "docker-compose.yml").read_text()
+    assert re.search(rf"\$\{{{name}:\?[^}}]+\}}", raw), f"{name} must be required (${{{name}:?...}})"
+    assert not re.search(rf"\$\{{{name}(:?-|\}})", raw), f"{name} must have no default and never be optional"
+    demo = (REPO / "deploy" / "demo.env").read_text()
+    assert re.search(rf"^{name}=\S+$", demo, re.M), f"the demo profile needs its own {name}"
+
+
+def test_redis_needs_its_password_and_every_client_sends_it(compose: Dict) -> None:
+    redis = compose["services"]["redis"]
+    assert "requirepass" in " ".join(redis["entrypoint"]) and "$$REDIS_PASSWORD" in " ".join(redis["entrypoint"])
+    assert "REDISCLI_AUTH" in " ".join(redis["healthcheck"]["test"])
+    for name in [*services_with(compose, "action-server-"), "reconciler"]:
+        assert compose["services"][name]["environment"]["RATE_LIMIT_REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+    for name in services_with(compose, "rasa-"):
+        environment = compose["services"][name]["environment"]
+        assert environment["LOCK_STORE_PASSWORD"].startswith("${REDIS_PASSWORD:?")
+        assert environment["WHATSAPP_DEDUP_REDIS_URL"].startswith("redis://:${REDIS_PASSWORD:?")
+
+
+def test_rasa_and_the_action_servers_share_the_action_server_secret_and_the_omari_timeouts(compose: Dict) -> None:
+    for name in [*services_with(compose, "rasa-"), *services_with(compose, "action-server-")]:
+        environment = compose["services"][name]["environment"]
+        assert environment["ACTION_SERVER_TOKEN"].startswith("${ACTION_SERVER_TOKEN:?"), name
+        # The Rasa instances size the conversation lock from them (rasa_runtime/stores/lock_lifetime.py).
+        assert environment["OMARI_READ_TIMEOUT"] == "${OMARI_READ_TIMEOUT:-30}", name
+        assert environment["OMARI_CONNECT_TIMEOUT"] == "${OMARI_CONNECT_TIMEOUT:-10}", name
 
 
 def test_the_sandbox_runs_only_in_the_explicit_demo_profile(compose: Dict) -> None:

@@ -142,31 +142,40 @@ class _Message:
         self.sender_id, self.text, self.input_channel, self.output_channel = sender_id, text, None, _Output()
 
 
-def test_refused_messages_from_many_senders_are_counted_by_kind_alone() -> None:
+def test_refused_messages_from_many_senders_are_counted_by_kind_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """The real length gate and sender rate limit, each refusing 200 distinct senders."""
     import asyncio
     from types import SimpleNamespace
 
+    from rasa_runtime.turns import sender_rate_limit
     from rasa_runtime.turns.channel_guard import guarded_handler
     from rasa_runtime.turns.sender_rate_limit import InProcessCounter, sender_rate_limit_patch
 
+    # Building the rate limit registers its counter, which the length gate then consults first:
+    # this test's registration is undone after it.
+    monkeypatch.setattr(sender_rate_limit, "_installed", {})
     app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(domain=None)))
 
     async def never(_: object) -> None:
         raise AssertionError("a refused message reached Rasa")
 
     length_gate = guarded_handler("whatsapp", never, app, limit=100)
-    patch = sender_rate_limit_patch(1, InProcessCounter(0))  # a limit of 0: everyone is over it
-    rate_limited = patch.build({"rasa.core.agent:Agent.handle_message": never})["rasa.core.agent:Agent.handle_message"]
 
-    async def scenario() -> None:
+    async def too_long() -> None:
         for n in range(200):
             await length_gate(_Message(f"26377{n:07d}", "x" * 101))
+
+    async def too_fast() -> None:
+        patch = sender_rate_limit_patch(1, InProcessCounter(0))  # a limit of 0: everyone is over it
+        rate_limited = patch.build({"rasa.core.agent:Agent.handle_message": never})[
+            "rasa.core.agent:Agent.handle_message"]
+        for n in range(200):
             await rate_limited(app.ctx.agent, _Message(f"whatsapp:26378{n:07d}", "pay"))
 
     drive_every_recorder(1)
     before, deltas = project_series(), Deltas()
-    asyncio.run(scenario())
+    asyncio.run(too_long())
+    asyncio.run(too_fast())
     assert deltas.of("assistant_messages_refused_total", kind="message_too_long") == 200
     assert deltas.of("assistant_messages_refused_total", kind="sender_rate") == 200
     assert project_series() == before

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rasa.shared.core.events import SlotSet, UserUttered
 
-from rasa_runtime.stores.otp_redaction import MARKER, redact_events
+from parsing.otp import parse_otp
+from parsing.text import InvalidInput
+from rasa_runtime.stores.otp_redaction import MARKER, redact_events, redact_text
 
 OTP = "482913"
 
@@ -42,3 +47,39 @@ def test_redacting_twice_changes_nothing() -> None:
     once = [event.as_dict() for event in events]
     redact_events(events)
     assert [event.as_dict() for event in events] == once
+
+
+# Every way of writing 482913 that the OTP parser reads as 482913 (parsing/otp.py).
+DISGUISED = [
+    "٤٨٢٩١٣",  # Arabic-Indic digits
+    "४८२९१३",  # Devanagari
+    "４８２９１３",  # fullwidth
+    "48\u200b29\u200b13",  # zero-width spaces
+    "482\u00ad913",  # a soft hyphen
+    "4\u20608\u20602\u20609\u206013",  # word joiners
+    "\u2068482913\u2069",  # bidirectional isolates around it
+    "48 ٢٩ 13",  # mixed scripts, spaced
+]
+
+
+@pytest.mark.parametrize("typed", DISGUISED)
+def test_a_code_in_other_digits_or_split_by_invisible_characters_is_redacted(typed: str) -> None:
+    assert parse_otp(typed) == OTP  # what O'mari received: so it is the code
+    events = [SlotSet("requested_slot", "otp"), user(f"code {typed} thanks"), SlotSet("otp", OTP),
+              SlotSet("requested_slot", None), user(typed), user(f"was it {typed}?")]
+    redact_events(events)
+    for event in (events[1], events[4], events[5]):
+        assert event.text.count(MARKER) == 1 and not any(char.isdecimal() for char in event.text), event.text
+        assert event.parse_data["text"] == event.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789٤٨२９ -\u200b\u00ad\u2060abc.,"), max_size=40))
+def test_nothing_the_otp_parser_reads_as_a_code_survives_redaction_at_the_otp_question(typed: str) -> None:
+    try:
+        parse_otp(typed)
+    except InvalidInput:
+        return
+    redacted = redact_text(typed, set(), at_otp_question=True)
+    with pytest.raises(InvalidInput):
+        parse_otp(redacted)

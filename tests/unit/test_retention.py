@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import List
@@ -23,6 +24,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from payments.store.demo_data import seed_demo_bookings
 from payments.store.migrations import upgrade_to_head
+from payments.store.models import BookingLookupMiss
 from payments.store.repository import BookingStore
 from tools.stack import REPO, base_env
 
@@ -81,6 +83,25 @@ def test_old_conversations_go_recent_ones_and_the_money_records_stay(tmp_path: P
     assert purge(tmp_path, database_url, tracker_db, "--older-than-days", "2")["conversations_deleted"] == 1
     assert senders(tracker_db) == ["whatsapp:263772000003"]
     assert (bookings.payment_totals(), bookings.list_transactions()) == before
+    bookings.dispose()
+
+
+def test_unknown_reference_records_go_once_their_window_has_passed(tmp_path: Path) -> None:
+    """Each names a chat (a WhatsApp sender id is a phone number); past the 15-minute window none counts."""
+    database_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+    upgrade_to_head(database_url)
+    bookings = BookingStore(database_url)
+    for sender in ("whatsapp:263772000001", "whatsapp:263772000002"):
+        bookings.record_lookup_miss(sender)
+    with bookings.session() as session:  # one of them a day old
+        session.execute(sa.update(BookingLookupMiss).where(BookingLookupMiss.sender_id == "whatsapp:263772000001")
+                        .values(created_at=datetime.utcnow() - timedelta(days=1)))
+
+    result = purge(tmp_path, database_url, tmp_path / "empty.db")
+    assert result["lookup_misses_deleted"] == 1
+    now = datetime.utcnow()
+    assert bookings.lookup_misses("whatsapp:263772000001", now - timedelta(days=365))[0] == 0
+    assert bookings.lookup_misses("whatsapp:263772000002", now - timedelta(minutes=15))[0] == 1  # still counting
     bookings.dispose()
 
 

@@ -8,7 +8,9 @@ from typing import Any, List
 import pytest
 
 from common.sender_ids import channel_of, scoped_sender_id, signed_whatsapp_id, unscoped
+from rasa_runtime.turns import sender_rate_limit
 from rasa_runtime.turns.channel_guard import guarded_handler, max_message_chars, too_long_text
+from rasa_runtime.turns.sender_rate_limit import InProcessCounter
 
 
 @pytest.mark.parametrize("channel, raw, scoped", [
@@ -80,6 +82,16 @@ def test_an_over_long_message_is_answered_and_never_reaches_nlu() -> None:
     assert handled == []
     assert message.output_channel.sent == [("rest:someone", "Too long: at most 1,000 characters.")]
     assert guarded_message("rest", "x" * 1000, "someone")[1]  # the limit itself still passes
+
+
+def test_over_long_messages_count_against_the_senders_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answered by the gate, never by the agent: each still counts, so a flood gets "slow down"."""
+    monkeypatch.setattr(sender_rate_limit, "_installed", {"counter": InProcessCounter(limit=2), "per_minute": 2})
+    answers = [guarded_message("rest", "pay " * 1000, "flooder")[0].output_channel.sent[0][1] for _ in range(4)]
+    assert answers[:2] == ["Too long: at most 1,000 characters."] * 2
+    assert all("slow down" in answer.lower() for answer in answers[2:])
+    message, handled = guarded_message("rest", "pay", "someone-else")
+    assert handled == [message]
 
 
 def test_the_limit_is_configurable_but_never_tiny() -> None:

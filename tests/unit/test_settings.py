@@ -1,7 +1,7 @@
 """Configuration read from the environment, with defaults that work on a fresh clone."""
 import pytest
 
-from payments.settings import DEFAULT_SANDBOX_URL, SANDBOX_MERCHANT_KEY, load_settings
+from payments.settings import DEFAULT_SANDBOX_URL, SANDBOX_MERCHANT_KEY, UnsafeOmariSetting, load_settings
 
 
 def test_defaults_use_the_sandbox_and_sqlite() -> None:
@@ -28,10 +28,42 @@ def test_a_merchant_key_switches_the_sandbox_off_and_stays_out_of_repr() -> None
 
 @pytest.mark.parametrize("environ", [
     {"OMARI_MERCHANT_KEY": SANDBOX_MERCHANT_KEY},  # the demo profile's key only opens the sandbox
-    {"OMARI_MERCHANT_KEY": "e2e-key", "OMARI_SANDBOX": "true"},
+    {"OMARI_MERCHANT_KEY": "e2e-key", "OMARI_SANDBOX": "true", "OMARI_API_BASE_URL": "http://127.0.0.1:8099/x"},
 ])
 def test_the_sandbox_is_recognised_even_with_a_key(environ) -> None:
     assert load_settings(environ).uses_sandbox
+
+
+@pytest.mark.parametrize("environ, refused", [
+    ({"OMARI_MERCHANT_KEY": "live-key"}, "OMARI_API_BASE_URL is not"),  # would go to the sandbox's address
+    ({"OMARI_MERCHANT_KEY": "live-key", "OMARI_API_BASE_URL": "http://omari.example/api"}, "must be https"),
+    ({"OMARI_MERCHANT_KEY": "live-key", "OMARI_API_BASE_URL": "http://10.0.0.7/api", "OMARI_SANDBOX": "true"},
+     "must be https"),
+    ({"OMARI_MERCHANT_KEY": "live-key", "OMARI_API_BASE_URL": "ftp://omari.example/api"}, "https://"),
+])
+def test_a_merchant_key_is_sent_only_to_its_own_https_url(environ, refused) -> None:
+    with pytest.raises(UnsafeOmariSetting, match=refused):
+        load_settings(environ)
+
+
+@pytest.mark.parametrize("environ", [
+    {"OMARI_MERCHANT_KEY": "live-key", "OMARI_API_BASE_URL": "https://omari.example/api"},
+    {"OMARI_MERCHANT_KEY": "e2e-key", "OMARI_API_BASE_URL": "http://127.0.0.1:8099/x"},  # the sandbox on loopback
+    {"OMARI_MERCHANT_KEY": SANDBOX_MERCHANT_KEY, "OMARI_API_BASE_URL": "http://sandbox:8099/x"},  # compose's demo
+    {},
+])
+def test_plain_http_only_where_no_real_key_crosses_a_network(environ) -> None:
+    assert load_settings(environ).omari_api_base_url
+
+
+def test_the_action_server_refuses_to_start_with_a_key_and_no_url() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import actions.startup_checks"], capture_output=True, text=True,
+                          env={"OMARI_MERCHANT_KEY": "live-key-Xy1", "PATH": ""}, timeout=60)
+    assert done.returncode != 0 and "OMARI_API_BASE_URL is not" in done.stderr
+    assert "live-key-Xy1" not in done.stderr
 
 
 def test_the_action_server_warns_at_start_on_the_sandbox(caplog: pytest.LogCaptureFixture) -> None:

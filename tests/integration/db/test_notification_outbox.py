@@ -7,14 +7,16 @@ each move of the row's state is made by exactly one of them.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import List
 
 import pytest
+from sqlalchemy import update
 
-from payments.store.models import NotificationState
+from payments.store.models import NotificationState, PaymentNotification
 from payments.notifications.outbox import NotificationOutbox
-from payments.notifications.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult
+from payments.notifications.notifier import OutcomeNotifier, TriggerOutcome, TriggerResult, sending_lease
 from payments.store.repository import BookingStore
 from payments.service import SubmitOutcome
 from tests.support.databases import BACKENDS, migrated_database_url
@@ -125,3 +127,22 @@ def test_reconcile_adds_an_outcome_only_for_payments_the_customer_was_told_were_
         (unconfirmed, "whatsapp:263770000008", "due")]
     service.reconcile_all()
     assert len(NotificationOutbox(store).list()) == 1
+
+
+def test_a_row_left_sending_by_a_killed_notifier_is_told_after_its_lease(database_url: str) -> None:
+    store = BookingStore(database_url)
+    outbox = NotificationOutbox(store)
+    outbox.add_due(REFERENCE, SENDER)
+    # A reconciler claimed it and was killed before it asked Rasa: the row stays 'sending'.
+    assert outbox.move(REFERENCE, [NotificationState.DUE], NotificationState.SENDING, count_attempt=True)
+    rasa = ScriptedRasa(outbox, [TriggerResult(TriggerOutcome.ANSWERED)], action_runs=True)
+    OutcomeNotifier(outbox, rasa, retries=2).notify_due()  # type: ignore[arg-type]
+    assert (outbox.get(REFERENCE).state, rasa.calls) == ("sending", 0)  # within its lease: maybe still running
+
+    with store.session() as session:  # the lease passes
+        session.execute(update(PaymentNotification).values(
+            updated_at=datetime.utcnow() - sending_lease(2) - timedelta(seconds=1)))
+    OutcomeNotifier(outbox, rasa, retries=2).notify_due()  # type: ignore[arg-type]
+    row = outbox.get(REFERENCE)
+    assert (row.state, row.told_by, rasa.calls) == ("told", "message", 1)
+    store.dispose()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 import pytest
@@ -135,6 +136,24 @@ def test_an_unreachable_graph_api_is_logged_not_raised(caplog: pytest.LogCapture
     with caplog.at_level(logging.ERROR):
         assert not _send(settings, MESSAGE)
     assert "reaching the Graph API" in caplog.text
+
+
+def test_a_send_that_timed_out_after_meta_took_it_is_not_sent_twice(
+    graph: FakeGraph, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph.answer_late_next(1.5)  # Meta accepts it, its answer comes after the client's 0.5 s
+    settings = settings_for(graph, retries=2)
+    with caplog.at_level(logging.ERROR):
+        assert not _send(dataclasses.replace(settings, send_timeout_seconds=0.5), MESSAGE)
+    assert len(graph.messages("263772000001")) == 1  # the customer got it once
+    assert "may still be delivered" in caplog.text
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateway_that_gave_up_waiting_for_meta_is_not_retried(graph: FakeGraph, status: int) -> None:
+    graph.fail_next(status)
+    assert not _send(settings_for(graph, retries=2), MESSAGE)
+    assert len(graph.received) == 1
 
 
 def test_sender_locks_are_forgotten_once_no_message_waits() -> None:

@@ -14,6 +14,11 @@ from typing import Any, List, Optional
 import pytest
 from rasa.core.channels.channel import UserMessage
 
+from rasa.core.agent import Agent
+
+from rasa_runtime.patching import install
+from rasa_runtime.turns import sender_rate_limit
+from rasa_runtime.turns.sender_rate_limit import InProcessCounter, sender_rate_limit_patch
 from rasa_runtime.whatsapp.input import PLEASE_TYPE, WhatsAppInput
 from rasa_runtime.whatsapp.settings import WhatsAppSettings
 from tests.support.fake_graph import FakeGraph, shape_problems
@@ -204,6 +209,18 @@ def test_meta_gets_its_200_before_the_turn_runs(graph: FakeGraph) -> None:
     status, heard_before_answering = asyncio.run(scenario())
     assert (status, heard_before_answering) == (200, [])
     assert assistant.heard == [(CUSTOMER, "pay")]
+
+
+def test_stickers_count_against_the_senders_rate(graph: FakeGraph, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Answered by the channel itself, never by the agent: a flood of them would be answered one by one."""
+    monkeypatch.setattr(Agent, "handle_message", Agent.handle_message)  # the patch is undone after the test
+    monkeypatch.setattr(sender_rate_limit, "_installed", {})  # and so is its counter
+    install(sender_rate_limit_patch(3, InProcessCounter(limit=3)))
+    stickers = [n.signed(n.notification([n.other(CUSTOMER, "sticker", f"s{i}")])) for i in range(5)]
+    assert deliver(channel_for(graph), Assistant(), *stickers) == [200] * 5
+    sent = replies(graph, CUSTOMER)
+    assert sent[:3] == [PLEASE_TYPE] * 3 and len(sent) == 5
+    assert all("slow down" in text.lower() for text in sent[3:])
 
 
 def test_every_webhook_and_message_is_counted_by_what_became_of_it(graph: FakeGraph) -> None:
