@@ -174,9 +174,9 @@ def _with_cents_added(amounts: List[_Number]) -> List[_Number]:
         return amounts
     if not wholes:
         return [part._replace(value=part.value / 100, decimals=2, cents=False)]
-    if len(wholes) != 1 or wholes[0].value is None or wholes[0].decimals or wholes[0].other_reading is not None:
-        return amounts
     whole = wholes[0]
+    if len(wholes) != 1 or whole.value is None or whole.decimals or whole.other_reading is not None:
+        return amounts
     return [whole._replace(value=whole.value + part.value / 100, decimals=2, currency=whole.currency or part.currency)]
 
 
