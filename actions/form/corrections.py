@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.form.amount import AmountQuestion
 from actions.form.cancellation import void_payment
 from actions.form.halt import SlotValues
+from actions.form.reading import CONFIRMATION_SLOT
 from actions.form.turn import ANSWER_INTENTS, PAYMENT_INPUTS, latest_intent, latest_text
 from parsing import amount_mentioned
 
@@ -49,6 +50,14 @@ class Corrections:
         text = latest_text(tracker)
         return {"amount": text} if amount_mentioned(text, intent) else {}
 
+    @staticmethod
+    def changed(before: Dict[Text, Any], tracker: Tracker) -> Set[Text]:
+        """The answers given earlier that this turn replaced with another value."""
+        return {
+            slot for slot in PAYMENT_INPUTS
+            if before[slot] and tracker.get_slot(slot) and tracker.get_slot(slot) != before[slot]
+        }
+
     async def after_answers(
         self,
         before: Dict[Text, Any],
@@ -59,10 +68,9 @@ class Corrections:
         """What this turn's answers (``given``) mean for the ones given earlier (``before``)."""
         updates: SlotValues = {}
         booking = tracker.get_slot("booking_reference")
-        changed = {
-            slot for slot in PAYMENT_INPUTS
-            if before[slot] and tracker.get_slot(slot) and tracker.get_slot(slot) != before[slot]
-        }
+        changed = self.changed(before, tracker)
+        if changed and tracker.get_slot(CONFIRMATION_SLOT):
+            updates[CONFIRMATION_SLOT] = None  # the new details are said back before any OTP
         if "booking_reference" in changed and "amount" not in given:
             updates["amount"] = None  # chosen against another booking's balance: ask again
         early = tracker.get_slot("amount_given_early")

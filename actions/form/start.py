@@ -33,7 +33,8 @@ _HALT_OF_OUTCOME = {
     StartOutcome.BOOKING_CLOSED: HaltReason.DECLINED,
     StartOutcome.AMOUNT_REJECTED: HaltReason.DECLINED,
 }
-_NEEDED = ("booking_reference", "amount", "payment_channel", "phone_number")
+# The customer said yes to these, said back (actions/form/confirmation.py), before any OTP.
+_NEEDED = ("booking_reference", "amount", "payment_channel", "phone_number", "payment_confirmed")
 _BLOCKERS = ("transaction_reference", HALT_SLOT, "payment_outcome")
 
 
@@ -42,7 +43,7 @@ class PaymentStarter:
 
     @staticmethod
     def is_ready(tracker: Tracker) -> bool:
-        """All four answers are known and no payment is open or ended."""
+        """All four answers are known and confirmed, and no payment is open or ended."""
         return all(tracker.get_slot(slot) for slot in _NEEDED) and not any(
             tracker.get_slot(slot) for slot in _BLOCKERS
         )
