@@ -10,7 +10,7 @@ any question is confirmed aloud at once ("OK: ZWG 30.00 via OneMoney").
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import List, Optional, Text
+from typing import Any, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -24,7 +24,26 @@ from actions.runtime import ServiceFailure
 from parsing import CHANNEL_NAMES
 from payments.snapshots import BookingSnapshot
 
-CONFIRMED = "yes"
+_CONFIRMED_DETAILS = ("booking_reference", "amount", "payment_channel", "phone_number")
+
+
+def confirmation_of(details: Mapping[Text, Any]) -> Text:
+    """What the ``payment_confirmed`` slot holds after a yes: the very details said back.
+
+    A yes is for those details only: any change (a correction, an amount asked
+    again after another chat took part of the balance) no longer matches, so
+    the new details are said back before any OTP, whichever path changed them.
+    """
+    return "|".join(str(details.get(slot) or "") for slot in _CONFIRMED_DETAILS)
+
+
+def is_confirmed(tracker: Tracker) -> bool:
+    return tracker.get_slot(CONFIRMATION_SLOT) == confirmation_of(tracker.slots)
+
+
+def stale_confirmation(tracker: Tracker) -> bool:
+    """A yes given for details that have changed since."""
+    return bool(tracker.get_slot(CONFIRMATION_SLOT)) and not is_confirmed(tracker)
 
 
 def payment_so_far(tracker: Tracker, booking: Optional[BookingSnapshot]) -> Text:

@@ -20,7 +20,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.form.amount import AmountQuestion
 from actions.form.cancellation import void_payment
 from actions.form.halt import SlotValues
-from actions.form.reading import CONFIRMATION_SLOT
 from actions.form.turn import ANSWER_INTENTS, PAYMENT_INPUTS, latest_intent, latest_text
 from parsing import amount_mentioned
 
@@ -69,8 +68,6 @@ class Corrections:
         updates: SlotValues = {}
         booking = tracker.get_slot("booking_reference")
         changed = self.changed(before, tracker)
-        if changed and tracker.get_slot(CONFIRMATION_SLOT):
-            updates[CONFIRMATION_SLOT] = None  # the new details are said back before any OTP
         if "booking_reference" in changed and "amount" not in given:
             updates["amount"] = None  # chosen against another booking's balance: ask again
         early = tracker.get_slot("amount_given_early")

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.amount import booking_of_form
 from actions.form.cancellation import cancel_at_question
-from actions.form.confirmation import CONFIRMED, payment_so_far
+from actions.form.confirmation import confirmation_of, payment_so_far
 from actions.form.halt import HaltReason
 from actions.form.non_answers import NonAnswers
 from actions.form.reading import CONFIRMATION_SLOT, Reading, ReadingKind, Turn, named_answers, read_turn
@@ -101,7 +101,7 @@ class QuestionReader:
             return None
         if kind is ReadingKind.CONFIRM:
             # The yes is the answer: the validator goes on to ask O'mari for the OTP.
-            tracker.slots[CONFIRMATION_SLOT] = CONFIRMED
+            tracker.slots[CONFIRMATION_SLOT] = confirmation_of(tracker.slots)
             return None
         if kind is ReadingKind.CANCEL:
             cancelled = await cancel_at_question(tracker.get_slot("transaction_reference"), dispatcher)

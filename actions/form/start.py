@@ -20,6 +20,7 @@ from actions.form.halt import (
     halt_on_limit,
     halt_on_service_failure,
 )
+from actions.form.confirmation import is_confirmed
 from actions.form.rejection import reject
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
@@ -33,8 +34,7 @@ _HALT_OF_OUTCOME = {
     StartOutcome.BOOKING_CLOSED: HaltReason.DECLINED,
     StartOutcome.AMOUNT_REJECTED: HaltReason.DECLINED,
 }
-# The customer said yes to these, said back (actions/form/confirmation.py), before any OTP.
-_NEEDED = ("booking_reference", "amount", "payment_channel", "phone_number", "payment_confirmed")
+_NEEDED = ("booking_reference", "amount", "payment_channel", "phone_number")
 _BLOCKERS = ("transaction_reference", HALT_SLOT, "payment_outcome")
 
 
@@ -43,8 +43,8 @@ class PaymentStarter:
 
     @staticmethod
     def is_ready(tracker: Tracker) -> bool:
-        """All four answers are known and confirmed, and no payment is open or ended."""
-        return all(tracker.get_slot(slot) for slot in _NEEDED) and not any(
+        """All four answers are known, the customer said yes to exactly these, and no payment is open or ended."""
+        return all(tracker.get_slot(slot) for slot in _NEEDED) and is_confirmed(tracker) and not any(
             tracker.get_slot(slot) for slot in _BLOCKERS
         )
 

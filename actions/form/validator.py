@@ -33,7 +33,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.form.amount import AmountQuestion
-from actions.form.confirmation import CONFIRMED, say_change_aloud
+from actions.form.confirmation import say_change_aloud, stale_confirmation
 from actions.form.corrections import Corrections
 from actions.form.halt import (
     HALT_SLOT,
@@ -217,7 +217,8 @@ class ValidatePaymentForm(FormValidationAction):
                 tracker.add_slots(settled)
                 return prelude + settled
             if reading.kind is ReadingKind.CONFIRM:
-                prelude += [SlotSet(CONFIRMATION_SLOT, CONFIRMED), SlotSet("invalid_answers", 0)]
+                yes = tracker.get_slot(CONFIRMATION_SLOT)  # set by the reader: the details said back
+                prelude += [SlotSet(CONFIRMATION_SLOT, yes), SlotSet("invalid_answers", 0)]
         before: Dict[Text, Any] = {slot: value_before_this_turn(tracker, slot) for slot in PAYMENT_INPUTS}
         given = set(inputs_given_this_turn(tracker))
         events = prelude + await super().get_validation_events(dispatcher, tracker, domain)
@@ -227,6 +228,10 @@ class ValidatePaymentForm(FormValidationAction):
         events.extend(follow_up)
         if not starting and self.corrections.changed(before, tracker) and not tracker.get_slot(HALT_SLOT):
             await say_change_aloud(dispatcher, tracker)
+        if stale_confirmation(tracker):
+            # The yes was for other details: say the new ones back before any OTP.
+            tracker.slots[CONFIRMATION_SLOT] = None
+            events.append(SlotSet(CONFIRMATION_SLOT, None))
         if self.payment_start.is_ready(tracker):
             started = await self.payment_start.start(tracker.get_slot("phone_number"), dispatcher, tracker)
             tracker.slots.update(started)

@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form.confirmation import confirmation_of
 from parsing.cues import code_cue
 
 CLOSED_PAYMENT = "closed_payment"
@@ -66,4 +67,4 @@ class ActionSendFreshOtp(Action):
         # The form, activated next, validates these like answers and requests the OTP.
         # The customer confirmed these details before the first OTP: not asked again.
         refill = [SlotSet(slot, value) for slot, value in details.items()]
-        return refill + [SlotSet("payment_confirmed", "yes"), SlotSet(CLOSED_PAYMENT, None)]
+        return refill + [SlotSet("payment_confirmed", confirmation_of(details)), SlotSet(CLOSED_PAYMENT, None)]

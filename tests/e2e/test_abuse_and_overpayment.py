@@ -18,9 +18,8 @@ STRANGERS_WALLET = "263772555001"
 
 def test_eight_chats_flooding_one_wallet_send_three_otps(stack: Stack, bookings) -> None:
     """Eight REST senders, each asking an OTP for the same stranger's number: three SMS, not eight."""
-    replies = [
-        Chat(stack, f"flood-{n}").text(f"pay 5 usd for {SLYKER} with ecocash from 0772 555 001") for n in range(8)
-    ]
+    message = f"pay 5 usd for {SLYKER} with ecocash from 0772 555 001"
+    replies = [Chat(stack, f"flood-{n}").say_and_confirm(message) for n in range(8)]
     sent = [reply for reply in replies if "o'mari has sent a one-time pin" in reply]
     refused = [reply for reply in replies if "to one wallet number" in reply]
     assert (len(sent), len(refused)) == (3, 5), replies
@@ -59,7 +58,7 @@ def test_a_second_chat_is_offered_what_is_left(stack: Stack, bookings) -> None:
     first = Chat(stack, "partial-first")
     reach_otp(first, SLYKER, "500", "ecocash", "0772555001")
     second = Chat(stack, "partial-second")
-    refusal = second.text(f"pay 800 usd for {SLYKER} with ecocash from 0772555002")
+    refusal = second.say_and_confirm(f"pay 800 usd for {SLYKER} with ecocash from 0772555002")
     assert "a payment of us$500.00" in refusal and "us$300.00 is left to pay" in refusal
     assert "what amount" in refusal  # asked again, for what is left
     assert "one-time pin" in second.text("300")

@@ -58,7 +58,7 @@ def test_another_currency_is_refused_naming_the_bookings_and_nothing_changes(
 
 
 def test_euros_in_the_opening_message_are_refused_not_charged_as_dollars(chat: Chat, stack: Stack) -> None:
-    reply = chat.text(f"pay 50 euros for {SLYKER} with ecocash from 0772123456")
+    reply = chat.say_and_confirm(f"pay 50 euros for {SLYKER} with ecocash from 0772123456")
     assert "paid in usd" in reply and "otp" not in reply, reply
     assert stack.store.list_transactions(booking_reference=SLYKER) == []
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("400.00")

@@ -28,7 +28,8 @@ def reach_otp(chat: Chat, reference: str, amount: str, channel: str, phone: str)
     assert "amount" in chat.text(reference)
     assert "payment channel" in chat.text(amount)
     assert "mobile number" in chat.text(channel)
-    reply = chat.text(phone)
+    chat.text(phone)
+    reply = chat.confirm()
     assert "otp" in reply, reply
     return reply
 
