@@ -59,7 +59,7 @@ _OTHER_PAYEES = frozenset({
     "hospital", "doctor", "medical", "pharmacy", "parking", "fine", "fines", "ticket", "tickets", "bus",
     "uber", "taxi", "kombi", "grocery", "groceries", "shop", "store", "order", "amazon", "friend", "mum",
     "mom", "dad", "brother", "sister", "wife", "husband", "salary", "wages", "lobola", "church", "tithe",
-    "wallet", "ecocash", "onemoney", "phone", "utility", "utilities", "gas", "fuel", "petrol", "diesel",
+    "phone", "utility", "utilities", "gas", "fuel", "petrol", "diesel",
     "invoice", "supplier", "landlord", "chikoro", "isikolo", "magetsi",
 })
 # A payee counts when the message names one of these as what is paid for.
@@ -136,6 +136,16 @@ def names_other_payee(text: object) -> bool:
     """True when something other than a booking is what would be paid ("my rent", "bank balance")."""
     words = words_of(text)
     return _has_word(words, _OTHER_PAYEES) and not _has_word(words, _BOOKING_WORDS)
+
+
+# "my ecocash balance" is the wallet's, not a booking's.
+_WALLET_WORDS = frozenset({"wallet", "ecocash", "onemoney", "omari", "o'mari", "zimswitch", "econet", "netone"})
+
+
+def about_wallet_not_booking(text: object) -> bool:
+    """True when the message speaks of a wallet and no booking ("what's my ecocash balance?")."""
+    words = words_of(text)
+    return _has_word(words, _WALLET_WORDS) and not _has_word(words, _BOOKING_WORDS)
 
 
 def code_cue(text: object) -> bool:

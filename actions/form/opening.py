@@ -26,7 +26,7 @@ from actions.form.halt import HALT_SLOT, HaltReason
 from actions.form.turn import last_bot_response, latest_intent, latest_text
 from parsing import amount_mentioned, find_booking_reference_key
 from parsing.channels import named_channel
-from parsing.cues import is_question, names_other_payee, payment_cue, words_of
+from parsing.cues import booking_cue, is_question, names_other_payee, payment_cue, words_of
 
 OFFER_RESPONSE = "utter_offer_payment"
 START_PAYLOAD = "/make_payment"
@@ -65,6 +65,20 @@ class OpeningMessage:
             return False
         return payment_cue(text) or (amount_mentioned(text, intent) and named_channel(text) is not None)
 
+    @staticmethod
+    def _worth_asking(text: str, intent: Optional[str]) -> bool:
+        """One signal that may still mean a payment: ask "would you like to pay on a booking?".
+
+        A payment word with another intent, or the payment intent on a short
+        message ("do it now") or one about a booking or trip. A longer message
+        with neither ("set an alarm for six") is answered as out of scope.
+        """
+        if names_other_payee(text):
+            return False
+        if payment_cue(text):
+            return True
+        return intent == "make_payment" and (booking_cue(text) or len(words_of(text)) <= 3)
+
     def refusal(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
         """The events that end the form before it asks anything, or None when the payment may start."""
         if self.has_evidence(tracker):
@@ -76,8 +90,8 @@ class OpeningMessage:
             pass  # action_send_fresh_otp has said there is no payment waiting for a code
         elif is_trip_question(text):
             dispatcher.utter_message(response="utter_trip_questions")
-        elif names_other_payee(text) or not (payment_cue(text) or intent == "make_payment"):
-            dispatcher.utter_message(response="utter_out_of_scope")
-        else:
+        elif self._worth_asking(text, intent):
             dispatcher.utter_message(response=OFFER_RESPONSE)
+        else:
+            dispatcher.utter_message(response="utter_out_of_scope")
         return [SlotSet(HALT_SLOT, HaltReason.NOT_A_PAYMENT.value)]
