@@ -39,7 +39,7 @@ def test_a_second_chat_cannot_pay_a_balance_a_pending_debit_holds(stack: Stack, 
 
     second = Chat(stack, "overlap-second")
     reach_otp_refused = [second.text("pay"), second.text(SLYKER), second.text("the full balance"),
-                         second.text("ecocash"), second.text("0772555002")]
+                         second.text("ecocash"), second.text("0772555002"), second.confirm()]
     refusal = reach_otp_refused[-1]
     assert "a payment of us$800.00 on booking bk-slyker-tech-20251023 is already in progress" in refusal
     assert "nothing left to pay" in refusal
@@ -61,7 +61,8 @@ def test_a_second_chat_is_offered_what_is_left(stack: Stack, bookings) -> None:
     refusal = second.say_and_confirm(f"pay 800 usd for {SLYKER} with ecocash from 0772555002")
     assert "a payment of us$500.00" in refusal and "us$300.00 is left to pay" in refusal
     assert "what amount" in refusal  # asked again, for what is left
-    assert "one-time pin" in second.text("300")
+    assert "shall i go ahead" in second.text("300")  # the new amount is said back first
+    assert "one-time pin" in second.confirm()
     assert [t.amount for t in stack.store.list_transactions(booking_reference=SLYKER)] == [
         Decimal("500.00"), Decimal("300.00")]
 

@@ -38,6 +38,7 @@ def test_thousands_grouped_with_a_space_are_charged_whole(chat: Chat, stack: Sta
     assert "payment channel" in chat.text("zwg 1 500")
     chat.text("ecocash")
     assert "zwg 1,500.00" in chat.text("0772123456")
+    chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     [paid] = stack.store.list_transactions(booking_reference=ZWG_BOOKING)
     assert paid.amount == Decimal("1500.00")

@@ -40,10 +40,12 @@ def test_a_rest_caller_cannot_reach_a_whatsapp_customers_conversation_or_payment
     victim = WhatsAppCustomer(stack)
     victim.say(f"pay 50 usd for {SLYKER} with ecocash")
     victim.tap("Use this number")
+    victim.tap("Yes, go ahead")
     assert "payment received" in victim.say(SANDBOX_OTP)
     # A second payment, waiting for the OTP the victim is about to type.
     victim.say(f"pay 20 usd for {SLYKER} with ecocash")
-    assert "otp" in victim.tap("Use this number")
+    victim.tap("Use this number")
+    assert "otp" in victim.tap("Yes, go ahead")
     [paid] = [t for t in stack.store.list_transactions(booking_reference=SLYKER) if t.status == "success"]
     before = victim.tracker()
 
@@ -106,6 +108,7 @@ def test_no_otp_at_rest_in_any_store_or_log(stack: Stack, bookings) -> None:
     customer = WhatsAppCustomer(stack)
     customer.say(f"pay 50 usd for {SLYKER} with ecocash")
     customer.tap("Use this number")
+    customer.tap("Yes, go ahead")
     customer.say(SANDBOX_OTP[:-1] + "0")  # a wrong code first: nearly the code
     assert "payment received" in customer.say(f"the code is {SANDBOX_OTP[:3]} {SANDBOX_OTP[3:]}")
     customer.say(SANDBOX_OTP)  # sent again after the payment ended
