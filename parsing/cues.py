@@ -42,7 +42,8 @@ _PAYMENT_WORDS = frozenset({
     "ndiripe", "chikwereti", "yasara", "dhipoziti", "dipoziti", "bharanzi", "bhalanzi",
     # Ndebele: bhadala (pay), ukukhokha (to pay), isikweleti (debt), imali eseleyo (money left)
     "bhadala", "ukubhadala", "ngibhadale", "ngibhadala", "ngizabhadala", "bhadalela", "khokha", "ukukhokha",
-    "ngikhokhe", "ngikhokha", "inkokhelo", "isikweleti", "eseleyo", "idiphozithi", "ibhalansi",
+    "ngikhokhe", "ngikhokha", "inkokhelo", "isikweleti", "eseleyo", "idiphozithi", "ibhalansi", "hlawula",
+    "ukuhlawula", "ngizahlawula", "ngihlawule", "ngihlawula",
 })
 # One typo away from these is still the word; not from short ones, nor from
 # "paying" (one away from "playing").
@@ -121,6 +122,8 @@ def payment_cue(text: object) -> bool:
     words = words_of(text)
     if _has_word(words, _PAYMENT_WORDS):
         return True
+    if "towards" in words and _has_word(words, _BOOKING_WORDS):
+        return True  # "can I put something towards the trip we booked?"
     return any(
         len(word) >= 6 and DamerauLevenshtein.distance(word, stem, score_cutoff=1) <= 1
         for word in words for stem in _FUZZY_PAYMENT_WORDS

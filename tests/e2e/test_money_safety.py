@@ -133,7 +133,8 @@ STEPS: Dict[str, List[str]] = {
     "what amount would you like to pay": [SLYKER],
     "which payment channel would you like": [SLYKER, "50"],
     "what mobile number is your o'mari wallet": [SLYKER, "50", "ecocash"],
-    "please type the otp from the sms": [SLYKER, "50", "ecocash", "0772123456"],
+    "shall i go ahead": [SLYKER, "50", "ecocash", "0772123456"],
+    "please type the otp from the sms": [SLYKER, "50", "ecocash", "0772123456", "yes"],
 }
 MESSAGES_PER_STEP = 36
 SLOTS = ["otp", "amount", "transaction_reference", "payment_outcome", "payment_halt", "requested_slot",

@@ -263,7 +263,7 @@ def test_malformed_otp_is_not_sent_to_omari(chat: Chat, stack: Stack) -> None:
 
 def test_three_invalid_answers_offer_start_over_or_a_person(chat: Chat, stack: Stack) -> None:
     chat.text("pay")
-    chat.text("hello there")
+    chat.text("blah blah")
     chat.text("not a reference")
     reply = chat.text("still no")
     assert "start over" in reply and "talk to a person" in reply
