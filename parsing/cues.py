@@ -43,8 +43,11 @@ _PAYMENT_WORDS = frozenset({
     # Ndebele: bhadala (pay), ukukhokha (to pay), isikweleti (debt), imali eseleyo (money left)
     "bhadala", "ukubhadala", "ngibhadale", "ngibhadala", "ngizabhadala", "bhadalela", "khokha", "ukukhokha",
     "ngikhokhe", "ngikhokha", "inkokhelo", "isikweleti", "eseleyo", "idiphozithi", "ibhalansi", "hlawula",
-    "ukuhlawula", "ngizahlawula", "ngihlawule", "ngihlawula",
+    "ukuhlawula", "ngizahlawula", "ngihlawule", "ngihlawula", "khokhela", "ukukhokhela", "ngikhokhele",
+    "ukubhadalela", "ngibhadalele", "ndibhadharire", "kupeya", "ndipeye", "peya", "ukupeya",
 })
+# Money words count as paying when the message is about a booking: "ndoda kuisa mari pa booking yangu".
+_MONEY_WORDS = frozenset({"money", "cash", "funds", "mari", "imali", "top", "topup", "contribute", "clear"})
 # One typo away from these is still the word; not from short ones, nor from
 # "paying" (one away from "playing").
 _FUZZY_PAYMENT_WORDS = frozenset({
@@ -122,8 +125,8 @@ def payment_cue(text: object) -> bool:
     words = words_of(text)
     if _has_word(words, _PAYMENT_WORDS):
         return True
-    if "towards" in words and _has_word(words, _BOOKING_WORDS):
-        return True  # "can I put something towards the trip we booked?"
+    if _has_word(words, _MONEY_WORDS | {"towards"}) and _has_word(words, _BOOKING_WORDS):
+        return True  # "can I put something towards the trip we booked?", "kuisa mari pa booking"
     return any(
         len(word) >= 6 and DamerauLevenshtein.distance(word, stem, score_cutoff=1) <= 1
         for word in words for stem in _FUZZY_PAYMENT_WORDS

@@ -17,7 +17,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form.confirmation import confirmation_of
 from parsing.cues import code_cue
 
 CLOSED_PAYMENT = "closed_payment"
@@ -65,6 +64,5 @@ class ActionSendFreshOtp(Action):
             dispatcher.utter_message(response="utter_no_payment_to_resend" if code_cue(text) else "utter_out_of_scope")
             return []
         # The form, activated next, validates these like answers and requests the OTP.
-        # The customer confirmed these details before the first OTP: not asked again.
-        refill = [SlotSet(slot, value) for slot, value in details.items()]
-        return refill + [SlotSet("payment_confirmed", confirmation_of(details)), SlotSet(CLOSED_PAYMENT, None)]
+        # A new payment: its details are said back before O'mari is asked (actions/form/confirmation.py).
+        return [SlotSet(slot, value) for slot, value in details.items()] + [SlotSet(CLOSED_PAYMENT, None)]
