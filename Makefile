@@ -1,7 +1,7 @@
 # Kali Safaris O'mari payment assistant.
 #   make run    install, train if the data changed, seed, and chat in the terminal
 #   make test   the whole test suite (what CI runs; tests/README.md says what each part needs)
-#   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099)
+#   make serve  Rasa (REST, port 5005) + action server (5055) + sandbox (8099) + back office (8060)
 #   make test-scale  two Rasa + two action servers on PostgreSQL/Redis/nginx (CI runs it too)
 #   make bench  latency, load, cold start and training figures (bench/results.json)
 SHELL := /bin/bash
@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
+.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -75,11 +75,16 @@ lint: install
 # tests/README.md: each folder is named by what its tests start. tests/unit/
 # starts nothing; tests/integration/ starts the O'mari sandbox, PostgreSQL,
 # Redis or a fake Graph API privately on loopback (never Rasa).
+# -rfEs: the summary lists failures, errors and every skip with its reason,
+# since -q alone shows a skip as one letter among the dots. With
+# REQUIRE_SERVER_TESTS set (CI) a skip also fails the run (tests/support/skips.py).
+PYTEST := $(PY) -m pytest -q -rfEs
+
 test-unit: install
-	$(PY) -m pytest tests/unit -q
+	$(PYTEST) tests/unit
 
 test-integration: install
-	$(PY) -m pytest tests/integration -q
+	$(PYTEST) tests/integration
 
 rasa-test: train
 	$(RASA) test core --stories tests/stories --model models --out results/core --fail-on-prediction-errors
@@ -90,8 +95,10 @@ rasa-test: train
 # results/nlu/ and results/nlu_customer/.
 NLU_SETS := nlu nlu_customer
 NLU_REPORTS := $(foreach set,$(NLU_SETS),results/$(set)/intent_report.json)
-NLU_MIN_INTENT_ACCURACY ?= 0.95
-NLU_MIN_ENTITY_F1 ?= 0.95
+# The gate's floor is fixed here: neither the environment nor `make VAR=...`
+# can lower it. To see the figures without a verdict, run `make nlu-report`.
+override NLU_MIN_INTENT_ACCURACY := 0.95
+override NLU_MIN_ENTITY_F1 := 0.95
 
 define nlu_test
 results/$(1)/intent_report.json: $(MODEL_STAMP) $(wildcard tests/$(1)/*.yml)
@@ -120,12 +127,23 @@ nlu-inbox: install
 # .cache/nlu-compare/) the NLU model of BASE's data and the working tree's,
 # runs both on the held-out sets (and INBOX=<file> when given), writes
 # results/nlu-compare.md with a chart; exits 1 when understanding got worse.
+# ACCEPTED=<file> (the back office's results/nlu-accepted.yml) adds that file's
+# examples to the working tree's data first, so the report judges them.
 BASE ?= main
 nlu-compare: install
-	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX))
+	$(PY) -m tools.nlu_compare --base $(BASE) $(if $(INBOX),--inbox $(INBOX)) $(if $(ACCEPTED),--accepted $(ACCEPTED))
 
 test-e2e: train
-	$(PY) -m pytest tests/e2e -q
+	$(PYTEST) tests/e2e
+
+# The back office (docs/backoffice.md) in Debian's Chromium through Playwright,
+# against its real process, database and the O'mari sandbox (tests/browser/).
+test-browser: install
+	$(PY) -m pytest tests/browser -q
+
+# The screenshots in docs/backoffice/, taken by the browser tests on their pages.
+backoffice-screenshots: install
+	BACKOFFICE_SCREENSHOTS=docs/backoffice $(PY) -m pytest tests/browser -q
 
 test: install
 	$(MAKE) test-unit
@@ -135,13 +153,14 @@ test: install
 	$(MAKE) nlu-gate
 	$(MAKE) rasa-test
 	$(MAKE) test-e2e
+	$(MAKE) test-browser
 
 # The scaled-out topology for real (tests/scale/): two Rasa instances and two
 # action servers behind nginx, sharing PostgreSQL and Redis, all started
 # privately on loopback; installs the Debian packages first when missing.
 test-scale: train
 	bash tools/install_servers.sh
-	$(PY) -m pytest tests/scale -q
+	$(PYTEST) tests/scale
 
 # A benchmark, not a test: it reports figures and never fails on them.
 # BENCH_ARGS=--skip-train leaves out the timed `rasa train --force`.

@@ -8,6 +8,7 @@ about a booking or a payment, else the out-of-scope answer is given.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -18,9 +19,10 @@ from rasa_sdk.types import DomainDict
 from actions.form.turn import latest_text
 from parsing import find_booking_reference_key
 from parsing.cues import about_wallet_not_booking, booking_cue, names_other_payee, payment_cue
-from payments.service import PaymentService
+from payments.limits.policy import describe_wait
+from payments.service import LookupOutcome, PaymentService
 from actions.presentation import tell_booking_summary
-from actions.runtime import ServiceFailure, apologise, call_payments
+from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
 
 def _reference_asked_about(tracker: Tracker) -> Optional[Text]:
@@ -59,10 +61,17 @@ async def answer_balance(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return
     key = find_booking_reference_key(reference)
     try:
-        booking = await call_payments(PaymentService.find_booking, key) if key else None
+        # Counted like the form's lookups: the balance question must not be a way to enumerate.
+        lookup = await call_payments(PaymentService.look_up_booking, tracker.sender_id, key) if key else None
     except ServiceFailure as failure:
         apologise(dispatcher, failure)
         return
+    if lookup is not None and lookup.outcome is LookupOutcome.LOCKED_OUT:
+        dispatcher.utter_message(response="utter_booking_lookups_paused",
+                                 support_contact=settings().support_contact,
+                                 retry_in=describe_wait(lookup.retry_after or timedelta(0)))
+        return
+    booking = lookup.booking if lookup is not None else None
     if booking is None:
         dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
         return

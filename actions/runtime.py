@@ -5,7 +5,7 @@ blocking (``requests`` and SQLAlchemy), so every call into it goes through
 :func:`run_blocking`, which hands it to a bounded thread pool: one customer's
 30-second O'mari call then never stalls another customer's turn.
 
-Actions name the service method itself, ``await call_payments(PaymentService.find_booking, key)``,
+Actions name the service method itself, ``await call_payments(PaymentService.look_up_booking, tracker.sender_id, key)``,
 never its name as a string: the type checker then sees every call's arguments
 and result, and a misspelt method fails a test instead of becoming an apology.
 """
@@ -104,7 +104,7 @@ database_outage = OutageBurst("booking database or Redis", logger)
 async def call_payments(
     method: Callable[Concatenate[PaymentService, P], T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
-    """Call a PaymentService method (``PaymentService.find_booking``) off the loop, raising only ServiceFailure.
+    """Call a PaymentService method (``PaymentService.look_up_booking``) off the loop, raising only ServiceFailure.
 
     The method is passed unbound because the service is built on the worker
     thread: building it checks the database schema, which must not block the loop.

@@ -43,6 +43,8 @@ class OutageBurst:
         self._clock = clock
         self._lock = threading.Lock()
         self._since: Optional[float] = None
+        # Bursts since the process started: what a metrics counter reads.
+        self.outages = 0
         self._operations: Counter = Counter()
         self._conversations: Set[str] = set()
 
@@ -60,6 +62,7 @@ class OutageBurst:
             starts_burst = self._since is None
             if starts_burst:
                 self._since = self._clock()
+                self.outages += 1
             self._operations[operation] += 1
             if conversation:
                 self._conversations.add(conversation)

@@ -50,6 +50,16 @@ def unscoped(channel: str, sender_id: str) -> str:
     return sender_id[len(prefix):] if sender_id.startswith(prefix) else sender_id
 
 
+def wallet_owner_chat(msisdn: str) -> str:
+    """The one conversation that is a wallet's owner: the WhatsApp chat of that very number.
+
+    A WhatsApp sender id is the number Meta verified (``263772000001``), the
+    same form as O'mari's msisdn, so the wallet's owner asking from their own
+    phone is recognised without trusting anything they typed.
+    """
+    return scoped_sender_id(WHATSAPP_CHANNEL, msisdn)
+
+
 def signed_whatsapp_id(sender_id: str, latest_input_channel: Optional[str]) -> Optional[str]:
     """The WhatsApp id (``wa_id``: the customer's number) of a conversation Meta signed, else None.
 

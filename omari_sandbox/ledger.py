@@ -50,6 +50,10 @@ CONTRADICTORY_ANSWER_MSISDN = "263770000007"  # /request answers error:false wit
 QUERY_FAILS_ONCE_MSISDN = "263770000008"  # the first /query after the debit answers HTTP 500
 # The debit's paymentReference is 80 characters, longer than any column should take.
 OVERLONG_REFERENCE_MSISDN = "263770000009"
+# /request never reaches O'mari: the gateway in front of it answers 502 with an HTML page,
+# and the ledger never sees the call, so /query keeps answering Pending.
+REQUEST_NEVER_ARRIVES_MSISDN = "263770000010"
+GATEWAY_ERROR_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 _OVERLONG_REFERENCE_LENGTH = 80
 MAX_WRONG_OTPS = 3
 
@@ -191,6 +195,8 @@ class Ledger:
         msisdn = _text_field(payload, "msisdn", _MSISDN)
         reference = _reference(payload.get("reference"))
         otp = _text_field(payload, "otp", OTP_PATTERN)
+        if msisdn == REQUEST_NEVER_ARRIVES_MSISDN:
+            return Reply(502, None, raw=GATEWAY_ERROR_PAGE)  # the ledger never hears of it
         with self._lock:
             transaction = self._transactions.get(reference)
             if transaction is None:

@@ -27,6 +27,12 @@ Fault modes (each debits at /request with the right OTP, like any number):
 - ``263770000009`` the debit's ``paymentReference`` is 80 characters long (a
   field too long for the merchant's column).
 
+And one that never debits:
+
+- ``263770000010`` /request never reaches O'mari: a gateway answers HTTP 502
+  with an HTML page and the ledger never sees the call, so /query keeps
+  answering ``Pending`` (the authorisation only) until the transaction is voided.
+
 Helpers outside the contract: ``GET /health`` answers ``{"status": "ok"}`` for
 readiness waits, and ``GET /__sandbox/transactions`` lists every transaction
 (never its OTP) so tests can prove whether money moved.

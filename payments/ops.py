@@ -15,8 +15,13 @@ Commands:
   audit [--json]                     check amount_paid == opening amount + successful payments, and paid <= total
   overpaid [--json]                  bookings credited above their total, with the excess to refund
   resolve-held REF --credit|--fail   a person's decision on a payment held for review
+  stuck [--json]                     pending payments, with O'mari's status now and when reconcile may void them
+  void-unrequested REF               void at O'mari and fail, now, a pending payment O'mari shows was never
+                                     requested (authorisation only); anything else it settles as reconcile would
   purge-conversations [--older-than-days N]
                                      delete conversations idle for N days (CONVERSATION_RETENTION_DAYS, 90)
+  account-create, account-disable, accounts, audit-log
+                                     the back office's staff accounts and audit log (payments/staff/commands.py)
 """
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ import argparse
 import json
 import logging
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Dict, Optional, Sequence
 
@@ -36,9 +42,11 @@ from parsing import InvalidInput, booking_reference_key
 from payments.assembly import payment_service
 from payments.service import HeldDecision, PaymentService, ResolveOutcome, SubmitOutcome
 from payments.store.retention import purge_conversations
+from payments.staff.commands import add_staff_commands
 from payments.settings import load_settings
 from payments.snapshots import TransactionSnapshot
 from payments.store.repository import BookingStore
+from payments.unrequested import pending_for
 
 
 def _money(amount: Decimal) -> str:
@@ -237,6 +245,36 @@ def cmd_resolve_held(store: BookingStore, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stuck(store: BookingStore, args: argparse.Namespace) -> int:
+    """Pending payments and what O'mari says of each: the ones ``void-unrequested`` can act on say so."""
+    wait = timedelta(seconds=load_settings().pending_void_after_seconds)
+    found = [
+        {**transaction_as_dict(transaction), "omari_status": query.status or f"unknown ({query.message})",
+         "never_requested": query.authorised_only, "pending_for": str(pending_for(transaction)).split(".")[0],
+         "reconcile_voids_after": str(wait)}
+        for transaction, query in _service(store).pending_payments()
+    ]
+    _print(found, args.json)
+    if not found and not args.json:
+        print("no payment is pending")
+    return 0
+
+
+def cmd_void_unrequested(store: BookingStore, args: argparse.Namespace) -> int:
+    """The reconcile rule for one payment without its wait (payments/unrequested.py), then tell the customer."""
+    result = _service(store).reconcile(args.reference, void_unrequested_after=timedelta(0))
+    if result.transaction is None:
+        print(f"no transaction {args.reference!r}", file=sys.stderr)
+        return 1
+    _print({**transaction_as_dict(result.transaction), "outcome": result.outcome.value}, args.json)
+    OutcomeNotifier.from_settings(NotificationOutbox(store), load_settings()).notify_due()
+    if result.outcome is not SubmitOutcome.VOIDED:
+        print(f"{args.reference} was not voided: O'mari does not show it as never requested "
+              f"(status {result.transaction.status})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_purge_conversations(_: BookingStore, args: argparse.Namespace) -> int:
     """Conversations only: bookings and payments are the money's record and are kept."""
     settings = load_settings()
@@ -297,10 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("--json", action="store_true")
     resolve.set_defaults(handler=cmd_resolve_held)
 
+    stuck = commands.add_parser("stuck", help="pending payments with O'mari's status now")
+    stuck.add_argument("--json", action="store_true")
+    stuck.set_defaults(handler=cmd_stuck)
+
+    void = commands.add_parser("void-unrequested", help="void and fail a pending payment O'mari never saw requested")
+    void.add_argument("reference", help="the transaction's reference (a UUID)")
+    void.add_argument("--json", action="store_true")
+    void.set_defaults(handler=cmd_void_unrequested)
+
     purge = commands.add_parser("purge-conversations", help="delete conversations older than the retention period")
     purge.add_argument("--older-than-days", type=int, help="default: CONVERSATION_RETENTION_DAYS (90)")
     purge.add_argument("--json", action="store_true")
     purge.set_defaults(handler=cmd_purge_conversations)
+    add_staff_commands(commands)
     return parser
 
 

@@ -22,6 +22,7 @@ from payments.snapshots import BookingSnapshot, TransactionSnapshot
 INCONCLUSIVE_REASONS = frozenset({DeclineReason.DUPLICATE_REFERENCE, DeclineReason.TRANSACTION_NOT_FOUND})
 MAX_OTP_ATTEMPTS = 3
 OTP_LIFETIME = timedelta(minutes=5)
+VOID_UNREQUESTED_AFTER = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class PaymentPolicy:
     wrong_otps_per_wallet_per_day: Optional[int] = None
     # Unknown booking references per chat before lookups stop for a while.
     booking_lookup_limit: Optional[RequestLimit] = None
+    # How long a payment stays pending while O'mari holds only its authorisation
+    # before reconcile voids it there and fails it (payments/unrequested.py).
+    void_unrequested_after: timedelta = VOID_UNREQUESTED_AFTER
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PaymentPolicy":
@@ -42,6 +46,7 @@ class PaymentPolicy:
             otp_request_limits(settings),
             settings.wrong_otps_per_wallet_per_day,
             booking_lookup_limit(settings),
+            timedelta(seconds=settings.pending_void_after_seconds),
         )
 
 
@@ -55,6 +60,8 @@ class StartOutcome(str, enum.Enum):
     LIMIT_REACHED = "limit_reached"  # too many OTP requests (chat, wallet, booking or merchant); O'mari not called
     # Other open payments on the booking already take (part of) the balance.
     BALANCE_IN_PROGRESS = "balance_in_progress"
+    # The chat sent too many unknown references: no booking is looked up for it for a while.
+    LOOKUPS_PAUSED = "lookups_paused"
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ class SubmitOutcome(str, enum.Enum):
     WALLET_OTP_LIMIT = "wallet_otp_limit"
     # reconcile_all only: settling this payment raised; logged and left for the next run.
     SKIPPED = "skipped"
+    # reconcile only: the /request never reached O'mari; voided there and failed here.
+    VOIDED = "voided"
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,14 @@ class HeldResolution:
     outcome: ResolveOutcome
     # With RESOLVED: the transaction as the decision left it.
     transaction: Optional[TransactionSnapshot] = None
+
+
+class RefundOutcome(str, enum.Enum):
+    """Marking an overpaid booking's excess refunded (the back office's ops action)."""
+
+    REFUNDED = "refunded"
+    # Not overpaid by that amount (any more): someone marked it already, or it changed meanwhile.
+    NOT_OVERPAID = "not_overpaid"
 
 
 class CancelOutcome(str, enum.Enum):

@@ -19,12 +19,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
+from payments import metrics
 from payments.limits.policy import RequestLimitReached
 from payments.amount_rules import BalanceReserved
 from payments.limits.lookups import BookingLookupLimiter, DatabaseLookupLimiter
 from payments.store.models import TransactionStatus, utc_now
 from payments.notifications.outbox import NotificationOutbox
-from payments.omari import DebitResult, OmariClient, Outcome, mask_msisdn
+from payments.omari import DebitResult, OmariClient, Outcome, QueryResult, mask_msisdn
 from payments.outcomes import (  # noqa: F401 - re-exported: callers import them from here
     INCONCLUSIVE_REASONS,
     MAX_OTP_ATTEMPTS,
@@ -38,12 +39,14 @@ from payments.outcomes import (  # noqa: F401 - re-exported: callers import them
     PaymentPolicy,
     PaymentResult,
     PaymentStart,
+    RefundOutcome,
     ResolveOutcome,
     StartOutcome,
     SubmitOutcome,
 )
 from payments.settings import load_settings
 from payments.settlement import Settlement
+from payments.unrequested import UnrequestedPayments
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 from payments.store.repository import BookingStore
 
@@ -80,15 +83,17 @@ class PaymentService:
         self._result_for_unclaimable = settlement.result_for_status
         self._fail = settlement.fail
         self._resolve_held = settlement.resolve_held
-
-    def find_booking(self, lookup_key: str) -> Optional[BookingSnapshot]:
-        return self._store.find_booking(lookup_key)
+        self._unrequested = UnrequestedPayments(omari, settlement, self._policy.void_unrequested_after)
 
     def look_up_booking(self, sender_id: str, lookup_key: str) -> BookingLookup:
         """A reference the customer typed, counted against enumeration (payments/limits/lookups.py).
 
-        A chat past its limit of unknown references gets no lookup at all, not
-        even of a real booking, until the limit's window lets it try again.
+        The only way the conversation looks a booking up (the form, the balance
+        answer, the start of a payment, a fresh OTP through the form): there is
+        deliberately no uncounted lookup on this service, so none can be added
+        by accident. A chat past its limit of unknown references gets no lookup
+        at all, not even of a real booking, until the limit's window lets it
+        try again.
         """
         limit = self._policy.booking_lookup_limit
         if limit is not None:
@@ -96,6 +101,7 @@ class PaymentService:
                 self._lookups.refuse_if_locked_out(sender_id, limit)
             except RequestLimitReached as refused:
                 logger.warning("booking lookups refused for sender %s: %s", mask_msisdn(sender_id), refused)
+                metrics.limit_refused("booking_lookups")
                 return BookingLookup(LookupOutcome.LOCKED_OUT, retry_after=refused.retry_after)
         booking = self._store.find_booking(lookup_key)
         if booking is not None:
@@ -122,7 +128,10 @@ class PaymentService:
         msisdn: str,
     ) -> PaymentStart:
         """Create a transaction and ask O'mari to send the customer an OTP."""
-        booking = self._store.find_booking(booking_lookup_key)
+        lookup = self.look_up_booking(sender_id, booking_lookup_key)
+        if lookup.outcome is LookupOutcome.LOCKED_OUT:
+            return PaymentStart(StartOutcome.LOOKUPS_PAUSED, retry_after=lookup.retry_after)
+        booking = lookup.booking
         if booking is None or not booking.accepts_payment:
             return PaymentStart(StartOutcome.BOOKING_CLOSED)
         # The balance may have changed since the form checked the amount.
@@ -131,7 +140,7 @@ class PaymentService:
 
         reference = str(uuid.uuid4())
         try:
-            _, replaced = self._store.create_transaction(
+            created, replaced = self._store.create_transaction(
                 reference=reference,
                 booking_reference=booking.reference,
                 sender_id=sender_id,
@@ -140,12 +149,14 @@ class PaymentService:
                 currency=booking.currency,
                 customer_channel=customer_channel,
                 limits=self._policy.request_limits,
+                otp_lifetime=self._policy.otp_lifetime,
             )
         except RequestLimitReached as refused:
             logger.warning(
                 "OTP request refused for sender %s, wallet %s: %s",
                 mask_msisdn(sender_id), mask_msisdn(msisdn), refused,
             )
+            metrics.otp_request_limit_refused(refused.limit.scope)
             return PaymentStart(StartOutcome.LIMIT_REACHED, limit=refused.limit, retry_after=refused.retry_after)
         except BalanceReserved as reserved:
             logger.info("payment of %s on %s refused: %s", amount, booking.reference, reserved)
@@ -155,8 +166,10 @@ class PaymentService:
                 available=reserved.available,
                 currency=booking.currency,
             )
+        metrics.payment_started(customer_channel)
         for earlier in replaced:
             # Closed in the new payment's own write: only the void at O'mari is left.
+            self._count_replaced(earlier)
             self._void_if_not_debited(earlier)
         auth = self._omari.authorise(msisdn, reference, amount, booking.currency)
         fields = dict(response_code=auth.response_code, response_message=auth.message[:255])
@@ -170,7 +183,7 @@ class PaymentService:
             )
             return PaymentStart(StartOutcome.OTP_SENT, self._store.get_transaction(reference))
         # No /request was sent, so no money can have moved: failing is safe.
-        self._fail(reference, TransactionStatus.INITIATED, **fields)
+        self._fail(created, TransactionStatus.INITIATED, **fields)
         logger.info("auth for %s on %s: %s", mask_msisdn(msisdn), reference, auth.outcome.value)
         if auth.outcome is Outcome.UNCERTAIN:
             return PaymentStart(StartOutcome.UNAVAILABLE, self._store.get_transaction(reference))
@@ -184,19 +197,20 @@ class PaymentService:
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.OTP_SENT.value and self._otp_expired(transaction):
-            self._fail(transaction_reference, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
+            self._fail(transaction, TransactionStatus.OTP_SENT, response_message="OTP expired locally")
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction_reference)
         # Claim the transaction: of two messages carrying the OTP, one wins; and
         # none does once the wallet had its wrong OTPs for the day (same UPDATE).
         claimed = self._store.claim_for_request(
-            transaction_reference, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW
+            transaction, self._policy.wrong_otps_per_wallet_per_day, utc_now() - WALLET_GUESS_WINDOW,
+            requested_after=utc_now() - self._policy.otp_lifetime,
         )
         if not claimed:
             return self._refused_claim(transaction_reference)
 
         debit = self._omari.request_payment(transaction.msisdn, transaction_reference, otp)
         if debit.decline_reason is DeclineReason.WRONG_OTP:
-            return self._wrong_otp(transaction_reference, debit)
+            return self._wrong_otp(transaction, debit)
         # Whatever /request said, O'mari's own record decides whether to credit.
         try:
             return self._settle(transaction, debit, self._omari.query(transaction_reference))
@@ -204,18 +218,28 @@ class PaymentService:
             logger.exception("settling %s failed; left pending for reconciliation", transaction_reference)
             return PaymentResult(SubmitOutcome.PENDING, self._store.get_transaction(transaction_reference))
 
-    def reconcile(self, transaction_reference: str) -> PaymentResult:
+    def reconcile(
+        self, transaction_reference: str, void_unrequested_after: Optional[timedelta] = None
+    ) -> PaymentResult:
         """Settle a transaction whose outcome we did not learn, from ``/query``.
 
         Handles ``pending`` payments and ones left before ``/request`` past the
-        OTP's lifetime. Every change is a conditional update, so any number of
-        reconcilers and conversations may race on one transaction.
+        OTP's lifetime. A pending payment whose ``/request`` never reached
+        O'mari is voided there and failed once it has waited
+        ``void_unrequested_after`` (the policy's, unless a person passes
+        another: payments/unrequested.py). Every change is a conditional
+        update, so any number of reconcilers and conversations may race on
+        one transaction.
         """
         transaction = self._store.get_transaction(transaction_reference)
         if transaction is None:
             return PaymentResult(SubmitOutcome.CLOSED)
         if transaction.status == TransactionStatus.PENDING.value:
-            result = self._settle(transaction, None, self._omari.query(transaction_reference))
+            query = self._omari.query(transaction_reference)
+            if self._unrequested.is_due(transaction, query, void_unrequested_after):
+                result = self._unrequested.void_and_fail(transaction)
+            else:
+                result = self._settle(transaction, None, query)
             settled = result.transaction
             if settled is not None and settled.status in _TOLD_WHEN_SETTLED:
                 # The customer was told it is being confirmed: they hear how it ended
@@ -244,6 +268,11 @@ class PaymentService:
             logger.exception("reconcile: settling %s failed; skipped, tried again next run", transaction_reference)
             return SubmitOutcome.SKIPPED
 
+    def pending_payments(self) -> List[Tuple[TransactionSnapshot, QueryResult]]:
+        """Every pending payment with what O'mari says of it now, for `ops stuck`."""
+        pending = self._store.list_transactions(statuses=[TransactionStatus.PENDING.value])
+        return [(transaction, self._omari.query(transaction.reference)) for transaction in pending]
+
     def latest_payment(self, sender_id: str) -> Optional[Tuple[TransactionSnapshot, BookingSnapshot]]:
         """The sender's most recent payment and its booking, for "did my payment go through?"."""
         return self._store.latest_transaction(sender_id)
@@ -267,12 +296,27 @@ class PaymentService:
         )
         if not closed:
             return CancelOutcome.NOTHING_TO_CANCEL
+        metrics.payment_finished(TransactionStatus.CANCELLED, transaction.customer_channel)
         self._void_if_not_debited(transaction_reference)
         return CancelOutcome.CANCELLED
 
     def resolve_held(self, transaction_reference: str, decision: HeldDecision, note: str = "") -> HeldResolution:
         """A person's decision on a payment held for review (payments/settlement.py): credited or failed once."""
         return self._resolve_held(transaction_reference, decision, note)
+
+    def mark_overpaid_refunded(self, booking_reference: str, excess: Decimal) -> RefundOutcome:
+        """A person refunded a booking's overpaid ``excess`` (outside O'mari's API): record it once.
+
+        The excess leaves ``amount_paid``, so the audit's rule still holds
+        (paid == opening + payments - refunds <= total). Only the exact excess
+        the person saw is accepted; anything else changes nothing.
+        """
+        if excess <= 0 or excess != excess.quantize(Decimal("0.01")):
+            return RefundOutcome.NOT_OVERPAID
+        if not self._store.refund_overpayment(booking_reference, excess):
+            return RefundOutcome.NOT_OVERPAID
+        logger.info("overpaid excess %s on booking %s marked refunded", excess, booking_reference)
+        return RefundOutcome.REFUNDED
 
     # -- internals -----------------------------------------------------------
 
@@ -290,6 +334,7 @@ class PaymentService:
             response_message="OTP expired unused; closed by reconciliation",
         )
         if closed:
+            metrics.payment_finished(TransactionStatus.FAILED, transaction.customer_channel)
             if query.outcome is Outcome.DECLINED or query.status is not None:
                 self._omari.void(transaction.reference)
             return self._result(SubmitOutcome.OTP_EXPIRED, transaction.reference)
@@ -325,24 +370,34 @@ class PaymentService:
         cap = self._policy.wrong_otps_per_wallet_per_day
         if transaction is None or transaction.status != TransactionStatus.OTP_SENT.value or cap is None:
             return self._result_for_unclaimable(transaction_reference)
-        wrong, oldest = self._store.wrong_otps_on_wallet(transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW)
+        wrong, oldest = self._store.wrong_otps_on_wallet(
+            transaction.msisdn, utc_now() - WALLET_GUESS_WINDOW, transaction.sender_id
+        )
         if wrong < cap:  # another message had it and gave it back meanwhile
             return self._result_for_unclaimable(transaction_reference)
         logger.warning("wrong OTPs on wallet %s reached %d today: %s closed without /request",
                        mask_msisdn(transaction.msisdn), cap, transaction_reference)
+        metrics.limit_refused("wrong_otps_wallet")
         self._fail(
-            transaction_reference,
+            transaction,
             TransactionStatus.OTP_SENT,
             response_message="too many wrong OTPs on this wallet today",
         )
         retry_after = (oldest + WALLET_GUESS_WINDOW - utc_now()) if oldest else WALLET_GUESS_WINDOW
         return self._result(SubmitOutcome.WALLET_OTP_LIMIT, transaction_reference, retry_after=retry_after)
 
-    def _wrong_otp(self, transaction_reference: str, debit: DebitResult) -> PaymentResult:
+    def _count_replaced(self, transaction_reference: str) -> None:
+        """A payment still waiting for its OTP, cancelled by the sender's new one (rare: one read)."""
+        earlier = self._store.get_transaction(transaction_reference)
+        if earlier is not None:
+            metrics.payment_finished(TransactionStatus.CANCELLED, earlier.customer_channel)
+
+    def _wrong_otp(self, transaction: TransactionSnapshot, debit: DebitResult) -> PaymentResult:
+        transaction_reference = transaction.reference
         attempts = self._store.count_wrong_otp(transaction_reference)
         if attempts >= MAX_OTP_ATTEMPTS:
             self._fail(
-                transaction_reference,
+                transaction,
                 TransactionStatus.OTP_SENT,
                 response_code=debit.response_code,  # O'mari's own code, kept on the row as it came
                 response_message="too many wrong OTPs",

@@ -50,15 +50,17 @@ class Settings:
     otp_request_window_minutes: int = 15
     otp_requests_per_day: int = 10
     # The same limits per wallet number, from every chat together: a stranger
-    # opening eight chats must not text one phone eight times.
+    # opening eight chats must not text one phone eight times. The wallet
+    # owner's own WhatsApp chat is left out of them (payments/limits/policy.py).
     otp_wallet_requests_per_window: int = 3
     otp_wallet_requests_per_day: int = 10
-    # Per booking, from every chat, in the same window as above.
+    # Per booking from one chat, in the same window as above: one chat at it
+    # stops no other chat from paying the booking.
     otp_booking_requests_per_window: int = 5
     # Every OTP request of the merchant per minute: the SMS budget's ceiling.
     otp_merchant_requests_per_minute: int = 60
     # Wrong OTPs on one wallet number per rolling day, over all its payments
-    # (each payment also closes after 3).
+    # (each payment also closes after 3); the owner's own chat counts only its own.
     wrong_otps_per_wallet_per_day: int = 6
     # Unknown booking references one chat may send in the window before the
     # assistant stops looking references up (enumeration) and offers a person.
@@ -66,6 +68,10 @@ class Settings:
     unknown_booking_window_minutes: int = 15
     # How often `make serve` runs `python -m payments.ops reconcile`.
     reconcile_interval_seconds: int = 60
+    # A payment left pending whose /request never reached O'mari (/query still answers
+    # with the authorisation only) is voided at O'mari and failed after this long
+    # (payments/unrequested.py).
+    pending_void_after_seconds: int = 1800
     # Threads the action server runs blocking payment work on (O'mari calls,
     # database). Each may hold one O'mari call for up to the read timeout, so
     # this many customers can wait on O'mari at once before others queue; the
@@ -91,6 +97,11 @@ class Settings:
     whatsapp_payment_template_parameters: Tuple[str, ...] = ("booking_reference", "amount", "outcome")
     # Tests only: seconds added to the clock the 24-hour window is judged by.
     clock_offset_seconds: float = 0.0
+    # The money exporter's /metrics (payments/exporter.py): the database's
+    # pending, held, overpaid and untold counts. Loopback unless the
+    # deployment's internal network needs it (docker-compose sets 0.0.0.0).
+    metrics_exporter_host: str = "127.0.0.1"
+    metrics_exporter_port: int = 9465
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -211,6 +222,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         unknown_booking_limit=_int(env, "UNKNOWN_BOOKING_LIMIT", 5),
         unknown_booking_window_minutes=_int(env, "UNKNOWN_BOOKING_WINDOW_MINUTES", 15),
         reconcile_interval_seconds=_int(env, "RECONCILE_INTERVAL_SECONDS", 60),
+        pending_void_after_seconds=_int(env, "PENDING_VOID_AFTER_SECONDS", 1800),
         payment_workers=_int(env, "PAYMENT_WORKERS", 16),
         rate_limit_redis_url=_redis_url(env, "RATE_LIMIT_REDIS_URL"),
         tracker_store_url=env.get("TRACKER_STORE_URL", "").strip() or "sqlite:///conversations.db",
@@ -222,4 +234,6 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         whatsapp_payment_template_language=env.get("WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE", "").strip() or "en",
         whatsapp_payment_template_parameters=_template_parameters(env),
         clock_offset_seconds=_offset(env, "CLOCK_OFFSET_SECONDS"),
+        metrics_exporter_host=env.get("METRICS_EXPORTER_HOST", "").strip() or "127.0.0.1",
+        metrics_exporter_port=_int(env, "METRICS_EXPORTER_PORT", 9465),
     )

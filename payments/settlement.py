@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Optional, Union
 
+from payments import metrics
 from payments.store.models import OPEN_TRANSACTION_STATUSES, TransactionStatus
 from payments.omari import DebitResult, Outcome, QueryResult
 from payments.outcomes import (
@@ -70,6 +71,7 @@ class Settlement:
                     f"{query.currency} {query.amount}, we asked for {transaction.currency} {transaction.amount}",
                 )
                 if held:
+                    metrics.payment_finished(TransactionStatus.HELD, transaction.customer_channel)
                     logger.error(
                         "HELD FOR REVIEW %s: O'mari reports %s %s, we asked for %s %s "
                         "(see `python -m payments.ops transactions --status held`)",
@@ -77,7 +79,7 @@ class Settlement:
                         transaction.currency, transaction.amount,
                     )
                 return self.result_for_status(transaction_reference)
-            self._store.credit_booking(
+            credited = self._store.credit_booking(
                 transaction_reference,
                 payment_reference=query.payment_reference
                 or (debit.payment_reference if debit else None),
@@ -85,6 +87,8 @@ class Settlement:
                 response_code=query.response_code,
                 response_message=query.message,
             )
+            if credited:
+                self.count_credit(transaction)
             # Whether this call or a racing one credited it, it is now a success.
             return self.result_for_status(transaction_reference)
 
@@ -93,7 +97,7 @@ class Settlement:
             code = debit.response_code if debit and debit.response_code else query.response_code
             message = debit.message if debit else query.message
             if self.fail(
-                transaction_reference, TransactionStatus.PENDING, response_code=code, response_message=message[:255]
+                transaction, TransactionStatus.PENDING, response_code=code, response_message=message[:255]
             ):
                 return self.result(SubmitOutcome.DECLINED, transaction_reference)
             return self.result_for_status(transaction_reference)
@@ -122,9 +126,11 @@ class Settlement:
                 from_statuses=[TransactionStatus.HELD.value],
             )
         else:
-            done = self.fail(transaction_reference, TransactionStatus.HELD, response_message=response_message)
+            done = self.fail(transaction, TransactionStatus.HELD, response_message=response_message)
         if not done:
             return HeldResolution(ResolveOutcome.SETTLED_MEANWHILE)
+        if decision is HeldDecision.CREDIT:
+            self.count_credit(transaction)
         logger.info("held payment %s resolved by hand: %s", transaction_reference, decision.value)
         return HeldResolution(ResolveOutcome.RESOLVED, self._store.get_transaction(transaction_reference))
 
@@ -137,10 +143,20 @@ class Settlement:
     def result(self, outcome: SubmitOutcome, transaction_reference: str, **extra) -> PaymentResult:
         return PaymentResult(outcome, self._store.get_transaction(transaction_reference), **extra)
 
-    def fail(self, transaction_reference: str, from_status: TransactionStatus, **fields: object) -> bool:
-        return self._store.move_transaction(
-            transaction_reference,
+    def fail(self, transaction: TransactionSnapshot, from_status: TransactionStatus, **fields: object) -> bool:
+        """Move ``transaction`` from ``from_status`` to failed; whether this call did it."""
+        failed = self._store.move_transaction(
+            transaction.reference,
             from_statuses=[from_status.value],
             to_status=TransactionStatus.FAILED.value,
             **fields,
         )
+        if failed:
+            metrics.payment_finished(TransactionStatus.FAILED, transaction.customer_channel)
+        return failed
+
+    @staticmethod
+    def count_credit(transaction: TransactionSnapshot) -> None:
+        """Counted only by the one caller whose conditional update credited the booking."""
+        metrics.payment_finished(TransactionStatus.SUCCESS, transaction.customer_channel)
+        metrics.payment_credited(transaction.amount, transaction.currency)

@@ -28,6 +28,7 @@ class BookingSnapshot:
     status: str
     accepts_payment: bool
     overpaid_amount: Decimal = Decimal("0.00")
+    refunded_amount: Decimal = Decimal("0.00")
 
     @classmethod
     def of(cls, booking: Booking) -> "BookingSnapshot":
@@ -44,6 +45,7 @@ class BookingSnapshot:
             status=booking.status,
             accepts_payment=booking.accepts_payment,
             overpaid_amount=booking.overpaid_amount or Decimal("0.00"),
+            refunded_amount=booking.refunded_amount or Decimal("0.00"),
         )
 
 

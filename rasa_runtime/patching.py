@@ -44,6 +44,7 @@ class PatchKind(enum.Enum):
 
     SAFETY = "safety"  # wrong about money or identity, or lost conversations: Rasa is not started
     SPEED = "speed"  # slower or less bounded, same answers: warned about, Rasa runs its own code
+    VISIBILITY = "visibility"  # unseen by monitoring, same answers: warned about, Rasa runs its own code
 
 
 class PatchOutcome(enum.Enum):

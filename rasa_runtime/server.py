@@ -20,6 +20,8 @@ then be wrong about who is paying or lose conversations:
   tickets atomic across Rasa instances (RasaHQ/rasa#9213);
 - rasa_runtime/turns/channel_guard.py: every conversation named by the channel
   that received it, and over-long messages answered without NLU;
+- rasa_runtime/turns/intent_shortcuts.py: Rasa's `/intent{entities}` shortcut
+  only for the payloads of the assistant's own buttons;
 - rasa_runtime/stores/resilient_tracker_store.py: a store outage is retried, then
   answered with an apology, never taken for an empty conversation or saved
   to memory;
@@ -31,6 +33,11 @@ runs its own code, answering the same:
 - rasa_runtime/turns/turn_bounds.py: long sessions continued in a new one, and
   a per-sender message rate (SENDER_MESSAGES_PER_MINUTE);
 - rasa_runtime/speedups.py: per-turn costs taken out.
+
+A *visibility* patch goes in last, wrapping the rest (warned about when it
+does not fit, like a speed patch):
+- rasa_runtime/turns/turn_metrics.py: ``GET /metrics`` for Prometheus, with
+  turns, their latency, NLU confidence and fallbacks (rasa_runtime/metrics.py).
 """
 from __future__ import annotations
 
@@ -46,7 +53,9 @@ from rasa_runtime.stores.otp_redaction import OTP_REDACTION
 from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
 from rasa_runtime.stores.resilient_tracker_store import resilient_tracker_store_patch, retry_budget
 from rasa_runtime.turns.channel_guard import channel_guard_patch, max_message_chars
+from rasa_runtime.turns.intent_shortcuts import INTENT_SHORTCUT_GUARD
 from rasa_runtime.turns.turn_bounds import turn_bounds_patches
+from rasa_runtime.turns.turn_metrics import TURN_METRICS
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +98,12 @@ def project_patches(environ: Mapping[str, str]) -> List[Patch]:
     return [
         ATOMIC_REDIS_LOCK_STORE,
         channel_guard_patch(max_message_chars(environ)),
+        INTENT_SHORTCUT_GUARD,
         resilient_tracker_store_patch(retry_budget(environ)),
         OTP_REDACTION,
         *turn_bounds_patches(environ),
         *SPEEDUPS,
+        TURN_METRICS,
     ]
 
 

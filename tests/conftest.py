@@ -1,12 +1,12 @@
 """Settings and servers shared by every test layer."""
 from __future__ import annotations
 
-import os
 from typing import Iterator
 
 import pytest
 from hypothesis import settings
 
+from tests.support.skips import SkipGate, missing_server
 from tools import local_servers
 
 # The sandbox-plus-store fixture every layer below Rasa uses (payment_backend).
@@ -18,12 +18,9 @@ settings.register_profile("project", deadline=None, print_blob=True)
 settings.load_profile("project")
 
 
-def missing_server(package: str) -> None:
-    """CI installs every server (REQUIRE_SERVER_TESTS=1), so there a missing one is a failure."""
-    message = f"{package} is not installed (tools/install_servers.sh installs it); CI runs these tests"
-    if os.environ.get("REQUIRE_SERVER_TESTS"):
-        pytest.fail(message + ", and REQUIRE_SERVER_TESTS is set")
-    pytest.skip(message)
+def pytest_configure(config: pytest.Config) -> None:
+    # With REQUIRE_SERVER_TESTS set (CI), any skipped test fails the session (tests/support/skips.py).
+    config.pluginmanager.register(SkipGate(), "kali-skip-gate")
 
 
 @pytest.fixture(scope="session")

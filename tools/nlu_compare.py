@@ -3,13 +3,15 @@
 Trains (once per training-data content, tools/compare_training.py) the NLU
 model of ``BASE``'s config.yml and data/ and the working tree's, runs both on
 the held-out sets (tests/nlu/, tests/nlu_customer/) and on an inbox file when
-given, and prints intent accuracy, entity F1 and per-intent F1 of both, and
+given (``--accepted FILE`` adds FILE's examples to the working tree's training
+data first: the back office's accepted inbox examples, judged before anyone
+moves them into data/), and prints intent accuracy, entity F1 and per-intent F1 of both, and
 every message whose prediction changed. The same report goes to
 results/nlu-compare.md with a chart (results/nlu-compare-f1.png). Exits 1
 when the change made understanding of a held-out set worse, so CI can run
 it on a branch; 2 when it could not compare at all.
 
-    python -m tools.nlu_compare --base main [--inbox results/nlu-inbox.yml]
+    python -m tools.nlu_compare --base main [--inbox results/nlu-inbox.yml] [--accepted results/nlu-accepted.yml]
         [--repo .] [--sets tests/nlu tests/nlu_customer] [--out results/nlu-compare.md]
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -83,16 +86,29 @@ class NluModel:
         self.loop.close()
 
 
+def with_accepted(repo: Path, accepted: Path) -> Path:
+    """A scratch copy of the working tree's config.yml and data/ with ``accepted`` added to data/."""
+    scratch = Path(tempfile.mkdtemp(prefix="nlu-compare-accepted-"))
+    shutil.copy2(repo / "config.yml", scratch / "config.yml")
+    shutil.copytree(repo / "data", scratch / "data")
+    shutil.copy2(accepted, scratch / "data" / "accepted-examples.yml")
+    return scratch
+
+
 def compare(repo: Path, base: str, sets: Sequence[Path], inbox: Optional[Path], cache: Path,
-            results: Path, tolerances: Tolerances) -> List[SetComparison]:
+            results: Path, tolerances: Tolerances, accepted: Optional[Path] = None) -> List[SetComparison]:
     scratch = base_checkout(repo, base)
+    after = with_accepted(repo, accepted) if accepted else repo
     try:
         models = ModelCache(cache, results)
         base_model, _ = models.model_for(scratch, "base", position=0)
-        tree_model, _ = models.model_for(repo, "working-tree", position=0)
+        tree_model, _ = models.model_for(after, "working-tree", position=0)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if after != repo:
+            shutil.rmtree(after, ignore_errors=True)
     named = [(path.name, path, True) for path in sets] + ([("inbox", inbox, False)] if inbox else [])
+    named += [("accepted", accepted, False)] if accepted else []
     examples = {name: load_examples(path) for name, path, _ in named}
     predictions: Dict[str, Dict[str, List[Prediction]]] = {}
     for label, path in (("base", base_model), ("working tree", tree_model)):
@@ -111,6 +127,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--repo", type=Path, default=Path("."), help="the checkout whose working tree is 'after'")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), help="held-out sets, relative to --repo")
     parser.add_argument("--inbox", type=Path, help="also run both on this NLU file (reported, not judged)")
+    parser.add_argument("--accepted", type=Path,
+                        help="NLU examples added to the working tree's data for 'after' (and reported, not judged)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the Markdown report, relative to --repo")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="trained models, relative to --repo")
     parser.add_argument("--max-accuracy-drop", type=float, default=DEFAULT_MAX_ACCURACY_DROP)
@@ -124,7 +142,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     tolerances = Tolerances(args.max_accuracy_drop, args.max_entity_f1_drop, args.max_intent_f1_drop)
     try:
         comparisons = compare(repo, args.base, [repo / s for s in args.sets], args.inbox, repo / args.cache,
-                              out.parent / "nlu-compare", tolerances)
+                              out.parent / "nlu-compare", tolerances,
+                              args.accepted.resolve() if args.accepted else None)
     except (TrainingError, OSError) as failed:
         print(f"nlu-compare: {failed}", file=sys.stderr)
         return 2

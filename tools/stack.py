@@ -6,8 +6,10 @@ Readiness is decided by health endpoints polled with a deadline, never by
 sleeping and hoping.
 
     python -m tools.stack serve   # sandbox (if no merchant key) + actions + rasa run,
+                                  # the back office (python -m backoffice, 127.0.0.1:8060),
                                   # and `python -m payments.ops reconcile` every
-                                  # RECONCILE_INTERVAL_SECONDS (default 60)
+                                  # RECONCILE_INTERVAL_SECONDS (default 60), and the
+                                  # money exporter for Prometheus (payments/exporter.py)
     python -m tools.stack run     # the same, then a terminal chat (tools/chat.py)
 
 Both make a Rasa API token at start-up (unless RASA_API_TOKEN is set), start
@@ -173,6 +175,31 @@ def rasa_server_process(
     return spawn("rasa", argv, env, log_dir)
 
 
+def money_exporter_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    """The booking database's gauges for Prometheus, on loopback (METRICS_EXPORTER_HOST unless set)."""
+    argv = [str(VENV_BIN / "python"), "-m", "payments.exporter", "--port", str(port)]
+    return spawn("money-exporter", argv, {"METRICS_EXPORTER_HOST": "127.0.0.1", **env}, log_dir)
+
+
+def metrics_summary(rasa_port: int, action_port: int, exporter_port: int) -> str:
+    """Where Prometheus finds this stack's metrics (docs/operating.md#metrics-and-alerts)."""
+    return (f"Metrics for Prometheus: Rasa http://127.0.0.1:{rasa_port}/metrics, action server "
+            f"http://127.0.0.1:{action_port}/metrics, money exporter http://127.0.0.1:{exporter_port}/metrics "
+            "(scrape config: deploy/prometheus/prometheus.one-machine.yml).")
+
+
+def backoffice_process(port: int, env: Dict[str, str], log_dir: Path = LOG_DIR) -> Service:
+    """The back office on loopback (docs/backoffice.md): plain HTTP, so only this machine reaches it."""
+    argv = [str(VENV_BIN / "python"), "-m", "backoffice"]
+    return spawn("backoffice", argv, {**env, "BACKOFFICE_HOST": "127.0.0.1", "BACKOFFICE_PORT": str(port)}, log_dir)
+
+
+BACKOFFICE_LOGIN_HELP = (
+    "Back office on http://127.0.0.1:{port}/ (log: run/logs/backoffice.log). First account:\n"
+    "  .venv/bin/python -m payments.ops account-create NAME --role ops   (or office, trainer; asks for a password)"
+)
+
+
 def rasa_status_url(rasa_url: str, env: Dict[str, str]) -> str:
     """Rasa's /status, which needs the API token when Rasa was started with one."""
     token = env.get("RASA_API_TOKEN")
@@ -258,6 +285,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--sandbox-port", type=int, default=8099)
+    parser.add_argument("--metrics-port", type=int, help="the money exporter's (default METRICS_EXPORTER_PORT, 9465)")
+    parser.add_argument("--backoffice-port", type=int, default=int(os.environ.get("BACKOFFICE_PORT") or 8060))
     parser.add_argument("--sender", help="REST sender id for `run`'s chat (Rasa names it rest:<id>)")
     args = parser.parse_args(argv)
     # Rasa finds this stack's action server unless ACTION_ENDPOINT_URL says
@@ -279,6 +308,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             interval = load_settings(env).reconcile_interval_seconds
             stack.callback(PeriodicReconciler(interval, env).start().stop)
             print(f"Reconciling pending payments every {interval}s (log: run/logs/reconcile.log).")
+            exporter_port = args.metrics_port or load_settings(env).metrics_exporter_port
+            exporter = money_exporter_process(exporter_port, env)
+            stack.enter_context(running(exporter, f"http://127.0.0.1:{exporter_port}/metrics", 30))
+            print(metrics_summary(args.rasa_port, args.action_port, exporter_port))
+            office = backoffice_process(args.backoffice_port, env)
+            stack.enter_context(running(office, f"http://127.0.0.1:{args.backoffice_port}/health", 60))
+            print(BACKOFFICE_LOGIN_HELP.format(port=args.backoffice_port))
             if args.mode == "run":
                 chat = [str(VENV_BIN / "python"), "-m", "tools.chat", "--url", f"http://127.0.0.1:{args.rasa_port}"]
                 return subprocess.call(chat + (["--sender", args.sender] if args.sender else []), cwd=REPO)

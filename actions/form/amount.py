@@ -27,11 +27,17 @@ from payments.snapshots import BookingSnapshot
 
 
 async def booking_of_form(tracker: Tracker) -> Optional[BookingSnapshot]:
-    """The booking the form's ``booking_reference`` names, as it is now; raises ServiceFailure."""
+    """The booking the form's ``booking_reference`` names, as it is now; raises ServiceFailure.
+
+    Through the counted lookup like every other: the slot is normally the
+    reference the form already found, which counts nothing, but an entity can
+    fill it from typed text before validation does.
+    """
     reference = tracker.get_slot("booking_reference")
     if not reference:
         return None
-    return await call_payments(PaymentService.find_booking, booking_reference_key(reference))
+    lookup = await call_payments(PaymentService.look_up_booking, tracker.sender_id, booking_reference_key(reference))
+    return lookup.booking
 
 
 class AmountQuestion:

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional, Text
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import metrics
 from actions.runtime import ServiceFailure, StoreUnavailable, settings
 from payments.limits.policy import describe_wait
 
@@ -41,8 +42,12 @@ class HaltReason(str, enum.Enum):
     OTP_AFTER_CLOSE = "closed_payment_code"
 
 
+metrics.initialise_halt_reasons(HaltReason)
+
+
 def halt(reason: HaltReason) -> SlotValues:
-    """The slot values that end the form for ``reason``."""
+    """The slot values that end the form for ``reason`` (counted: payment_form_halts_total)."""
+    metrics.form_halted(reason)
     return {HALT_SLOT: reason.value}
 
 

@@ -88,6 +88,11 @@ class PaymentStarter:
                 window=limit.description,
             )
             return {"phone_number": msisdn, **limited}
+        if start.outcome is StartOutcome.LOOKUPS_PAUSED:
+            paused = halt_on_limit(
+                dispatcher, "utter_booking_lookups_paused", start.retry_after, HaltReason.LOOKUPS_PAUSED
+            )
+            return {"booking_reference": None, **paused}
         if start.outcome is StartOutcome.BALANCE_IN_PROGRESS:
             return self._balance_in_progress(start, dispatcher, tracker)
         if start.outcome is StartOutcome.NOT_REGISTERED:

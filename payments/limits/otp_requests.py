@@ -40,9 +40,10 @@ import redis
 from limits import RateLimitItemPerSecond
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
+from common.sender_ids import wallet_owner_chat
 from payments.limits.policy import LimitScope, RequestLimit, RequestLimitReached
 from payments.store.models import Booking, PaymentTransaction, utc_now
 
@@ -75,20 +76,25 @@ def sender_lock_key(sender_id: str) -> int:
 
 def _counted_keys(keys: LimitKeys, limits: Sequence[RequestLimit]) -> list[str]:
     """``scope:key`` of every limit that applies, sorted: locks are always taken in this order."""
-    return sorted({f"{limit.scope.value}:{keys[limit.scope]}" for limit in limits if limit.scope in keys})
+    return sorted({_key(limit, keys) for limit in limits if limit.scope in keys})
 
 
 def _applicable(keys: LimitKeys, limits: Sequence[RequestLimit]) -> list[RequestLimit]:
     return [limit for limit in limits if limit.scope in keys]
 
 
-def _scope_filter(scope: LimitScope, key: str):
+def _scope_filter(scope: LimitScope, keys: LimitKeys):
+    """The rows one limit counts. A booking's limit counts one chat's requests on it (a stranger
+    at that limit stops no one else); a wallet's counts every chat but the wallet owner's own,
+    which the store leaves out of the wallet's limits altogether (payments/limits/policy.py)."""
     if scope is LimitScope.SENDER:
-        return PaymentTransaction.sender_id == key
+        return PaymentTransaction.sender_id == keys[LimitScope.SENDER]
     if scope is LimitScope.WALLET:
-        return PaymentTransaction.msisdn == key
+        msisdn = keys[LimitScope.WALLET]
+        return and_(PaymentTransaction.msisdn == msisdn, PaymentTransaction.sender_id != wallet_owner_chat(msisdn))
     if scope is LimitScope.BOOKING:
-        return PaymentTransaction.booking_id == select(Booking.id).where(Booking.reference == key).scalar_subquery()
+        booking = select(Booking.id).where(Booking.reference == keys[LimitScope.BOOKING]).scalar_subquery()
+        return and_(PaymentTransaction.booking_id == booking, PaymentTransaction.sender_id == keys[LimitScope.SENDER])
     return PaymentTransaction.id.isnot(None)
 
 
@@ -107,7 +113,7 @@ class DatabaseRequestLimiter:
         for limit in applicable:
             recent, oldest = session.execute(
                 select(func.count(), func.min(PaymentTransaction.created_at)).where(
-                    _scope_filter(limit.scope, keys[limit.scope]),
+                    _scope_filter(limit.scope, keys),
                     PaymentTransaction.created_at >= now - limit.window,
                 )
             ).one()
@@ -202,6 +208,9 @@ class RedisRequestLimiter:
 
 
 def _key(limit: RequestLimit, keys: LimitKeys) -> str:
+    """Where one limit is counted; a booking's per chat, as in _scope_filter."""
+    if limit.scope is LimitScope.BOOKING:
+        return f"{limit.scope.value}:{keys[LimitScope.BOOKING]}:{keys[LimitScope.SENDER]}"
     return f"{limit.scope.value}:{keys[limit.scope]}"
 
 

@@ -1,11 +1,21 @@
 """Limits on what a stranger can make the assistant do: OTP requests, OTP guesses, lookups.
 
 Every ``/auth`` texts someone an OTP and costs the merchant, so OTP requests
-are limited per chat, per wallet number (eight chats must not be able to text
-one stranger's phone eight times), per booking, and for the whole merchant per
-minute (the SMS budget). Wrong OTPs are capped per payment and per wallet per
-day, so a guesser cannot spread guesses over fresh payments. Unknown booking
-references are limited per chat, so references cannot be enumerated.
+are limited per chat, per booking from one chat, per wallet number (eight
+chats must not be able to text one stranger's phone eight times), and for the
+whole merchant per minute (the SMS budget). Wrong OTPs are capped per payment
+and per wallet per day, so a guesser cannot spread guesses over fresh
+payments. Unknown booking references are limited per chat, so references
+cannot be enumerated.
+
+A limit shared by every chat is also a way to lock someone else out, so each
+is counted per requesting identity first (issue 25; docs/security.md): the
+chat's own limits come first; a booking's limit counts one chat's requests on
+it, so a stranger who reaches it stops no one else; a wallet's limits and its
+wrong-OTP cap count every chat but the wallet owner's own (the WhatsApp chat
+of that very number, common/sender_ids.wallet_owner_chat), which only its own
+chat limits bound. Strangers together still get no more than the wallet's
+limits, and the owner can always ask for an OTP to their own phone.
 
 The limits are counted where every action-server instance sees them: the
 database, or Redis when configured (payments/limits/otp_requests.py).
@@ -25,8 +35,8 @@ class LimitScope(str, enum.Enum):
     """What one limit counts requests of."""
 
     SENDER = "sender"  # one chat identity (tracker.sender_id)
-    WALLET = "wallet"  # one O'mari wallet number, from any chat
-    BOOKING = "booking"  # one booking, from any chat
+    WALLET = "wallet"  # one O'mari wallet number, from any chat but its owner's own
+    BOOKING = "booking"  # one booking, from one chat
     MERCHANT = "merchant"  # every request the merchant makes
 
 
@@ -78,14 +88,15 @@ def _per(count: int, minutes: int, scope: LimitScope) -> RequestLimit:
 
 
 def otp_request_limits(settings: Settings) -> Tuple[RequestLimit, ...]:
-    """The configured OTP request limits; within a scope the shortest window comes first."""
+    """The configured OTP request limits: the requesting chat's own first (the refusal names the
+    first one reached), then the shared ones; within a scope the shortest window comes first."""
     window = settings.otp_request_window_minutes
     return (
         _per(settings.otp_requests_per_window, window, LimitScope.SENDER),
         _per(settings.otp_requests_per_day, 24 * 60, LimitScope.SENDER),
+        _per(settings.otp_booking_requests_per_window, window, LimitScope.BOOKING),
         _per(settings.otp_wallet_requests_per_window, window, LimitScope.WALLET),
         _per(settings.otp_wallet_requests_per_day, 24 * 60, LimitScope.WALLET),
-        _per(settings.otp_booking_requests_per_window, window, LimitScope.BOOKING),
         _per(settings.otp_merchant_requests_per_minute, 1, LimitScope.MERCHANT),
     )
 

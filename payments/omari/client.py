@@ -19,7 +19,8 @@ from urllib.parse import quote
 
 import requests
 
-from payments.omari.codes import FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
+from payments import metrics
+from payments.omari.codes import AUTHORISED_ONLY_STATUSES, FINAL_FAILURE_STATUSES, NOT_FOUND_CODE
 from payments.omari.results import AuthResult, DebitResult, QueryResult, VoidResult
 from payments.omari.verdicts import Outcome
 from payments.omari.wire import Verdict, decimal_or_none, json_object, read_verdict, text
@@ -125,10 +126,13 @@ class OmariClient:
             outcome, message = Outcome.DECLINED, verdict.message
         else:
             outcome, message = Outcome.UNCERTAIN, f"transaction status {status or 'missing'}"
+        # Only a clear answer about our own reference says that no /request was accepted.
+        authorised_only = (outcome is Outcome.UNCERTAIN and echoed is not None and status is not None
+                           and status.lower() in AUTHORISED_ONLY_STATUSES)
         return QueryResult(
             outcome, status, decimal_or_none(body.get("amount")), text(body, "currency"),
             text(body, "paymentReference"), text(body, "debitReference"),
-            verdict.response_code, message,
+            verdict.response_code, message, authorised_only,
         )
 
     def void(self, reference: str) -> VoidResult:
@@ -164,7 +168,9 @@ class OmariClient:
             verdict = Verdict(Outcome.UNCERTAIN, None, f"timeout ({type(error).__name__})")
         except requests.RequestException as error:
             verdict = Verdict(Outcome.UNCERTAIN, None, f"network error ({type(error).__name__})")
-        elapsed_ms = int((time.monotonic() - started) * 1000)
+        elapsed = time.monotonic() - started
+        metrics.omari_called(endpoint, verdict.outcome.value, elapsed)
+        elapsed_ms = int(elapsed * 1000)
         logger.info(
             "omari %s %s msisdn=%s outcome=%s code=%s http=%s elapsed_ms=%d",
             method, endpoint.split("/")[1], mask_msisdn(msisdn) if msisdn else "-",

@@ -29,6 +29,9 @@ KNOWN_CODES: FrozenSet[str] = frozenset({SUCCESS_CODE, *_REASON_OF_CODE})
 
 # /query statuses that mean the money did not move and will not.
 FINAL_FAILURE_STATUSES = frozenset({"failed", "declined", "voided", "cancelled", "reversed", "expired"})
+# /query statuses that mean O'mari holds the authorisation (/auth) and no /request was accepted
+# for it: nothing was debited, but it still could be until the authorisation is voided.
+AUTHORISED_ONLY_STATUSES = frozenset({"pending"})
 
 
 def reason_of_code(response_code: Optional[str]) -> DeclineReason:

@@ -60,6 +60,9 @@ class QueryResult(_Answer):
     debit_reference: Optional[str]
     response_code: Optional[str]
     message: str
+    # O'mari answered clearly, about our reference, that it holds only the authorisation:
+    # no /request was accepted, nothing debited (yet). Outcome stays UNCERTAIN.
+    authorised_only: bool = False
 
 
 @dataclass(frozen=True)

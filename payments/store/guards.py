@@ -8,16 +8,23 @@ two chats cannot both pass the same check.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import List, Mapping, Union
+from typing import Any, List, Mapping, Optional, Union
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
+
+from common.sender_ids import wallet_owner_chat
 
 from payments.amount_rules import BalanceReserved, available_to_pay
 from payments.store.models import (
     RESERVING_TRANSACTION_STATUSES, Booking, PaymentTransaction, TransactionStatus, utc_now,
 )
+
+
+# Before /request: no money can have moved, and the OTP's lifetime decides whether it still can.
+_BEFORE_REQUEST = (TransactionStatus.INITIATED.value, TransactionStatus.OTP_SENT.value)
 
 
 class ValueTooLongForColumn(ValueError):
@@ -81,22 +88,47 @@ def replace_awaiting_otp(session: Session, sender_id: str, keep: str) -> List[st
     return waiting
 
 
-def reserve_balance(session: Session, booking_id: int, new_reference: str, amount: Decimal) -> None:
-    """Raise BalanceReserved unless ``amount`` fits in the balance the other open payments leave."""
+def reserve_balance(
+    session: Session, booking_id: int, new_reference: str, amount: Decimal, expired_before: Optional[datetime] = None
+) -> None:
+    """Raise BalanceReserved unless ``amount`` fits in the balance the other open payments leave.
+
+    A payment still before ``/request`` whose OTP was requested before
+    ``expired_before`` holds nothing: its OTP has expired, so it can never be
+    sent (``claim_for_request`` refuses it), and waiting for reconcile to close
+    it would let a stranger keep a booking "in progress" for its owner.
+    """
     total, amount_paid = session.execute(
         select(Booking.total, Booking.amount_paid).where(Booking.id == booking_id)
     ).one()
+    conditions = [
+        PaymentTransaction.booking_id == booking_id,
+        PaymentTransaction.status.in_(RESERVING_TRANSACTION_STATUSES),
+        PaymentTransaction.reference != new_reference,
+    ]
+    if expired_before is not None:
+        conditions.append(or_(
+            PaymentTransaction.status.notin_(_BEFORE_REQUEST), PaymentTransaction.created_at >= expired_before
+        ))
     in_progress = session.execute(
-        select(func.coalesce(func.sum(PaymentTransaction.amount), 0)).where(
-            PaymentTransaction.booking_id == booking_id,
-            PaymentTransaction.status.in_(RESERVING_TRANSACTION_STATUSES),
-            PaymentTransaction.reference != new_reference,
-        )
+        select(func.coalesce(func.sum(PaymentTransaction.amount), 0)).where(*conditions)
     ).scalar_one()
     in_progress = _cents(in_progress)
     available = available_to_pay(total, amount_paid, in_progress)
     if amount > available:
         raise BalanceReserved(in_progress, available)
+
+
+def guesses_counted_for(rows: Any, msisdn: str, sender_id: str) -> Any:
+    """Which of a wallet's payments' wrong OTPs count against ``sender_id``'s next OTP.
+
+    Per identity first: the wallet owner's own chat (common/sender_ids.wallet_owner_chat)
+    counts only its own guesses, so strangers' wrong OTPs cannot lock the owner out
+    of their wallet; every other chat counts every guess but the owner's, so strangers
+    together still get no more than the daily cap.
+    """
+    owner = wallet_owner_chat(msisdn)
+    return rows.sender_id == owner if sender_id == owner else rows.sender_id != owner
 
 
 def _cents(value: Union[Decimal, int]) -> Decimal:

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -120,6 +121,9 @@ class Booking(Base):
     # late (after a person's intervention) is credited because the money moved,
     # and the excess is flagged here for a refund (`ops overpaid` lists them).
     overpaid_amount = Column(Cents, nullable=False, default=Decimal("0.00"))
+    # An overpaid excess a person refunded (the back office's "mark refunded"):
+    # taken off amount_paid, so amount_paid == opening + successful payments - refunded.
+    refunded_amount = Column(Cents, nullable=False, default=Decimal("0.00"))
     currency = Column(String(3), nullable=False)
     status = Column(String(16), nullable=False, default=BookingStatus.PENDING.value)
     created_at = Column(DateTime, nullable=False, default=utc_now)
@@ -134,6 +138,7 @@ class Booking(Base):
         CheckConstraint("amount_paid >= 0", name="ck_booking_paid_not_negative"),
         CheckConstraint("opening_amount_paid >= 0", name="ck_booking_opening_not_negative"),
         CheckConstraint("overpaid_amount >= 0", name="ck_booking_overpaid_not_negative"),
+        CheckConstraint("refunded_amount >= 0", name="ck_booking_refunded_not_negative"),
         CheckConstraint("currency IN ('USD', 'ZWG')", name="ck_booking_currency"),
     )
 
@@ -238,6 +243,35 @@ class PaymentNotification(Base):
     last_error = Column(String(255))
     created_at = Column(DateTime, nullable=False, default=utc_now)
     updated_at = Column(DateTime, nullable=False, default=utc_now, onupdate=utc_now)
+
+
+class StaffAccount(Base):
+    """A person who logs in to the back office (backoffice/), with one role."""
+
+    __tablename__ = "staff_accounts"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    # argon2id, with its parameters and salt in the string (argon2-cffi's format).
+    password_hash = Column(String(255), nullable=False)
+    disabled = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False, default=utc_now)
+    disabled_at = Column(DateTime)
+
+
+class AuditEntry(Base):
+    """One thing a person did in the back office; the table refuses UPDATE and DELETE (revision 0005)."""
+
+    __tablename__ = "audit_entries"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utc_now, index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(40), nullable=False)
+    # The payment (transaction reference), booking or NLU example acted on.
+    subject = Column(String(200), nullable=False, default="")
+    note = Column(String(500), nullable=False, default="")
 
 
 def booking_status_after_payment(status: str, total: Decimal, amount_paid: Decimal) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Iterator, List, Optional, Sequence, Tuple
 
@@ -28,7 +28,8 @@ from payments.store.models import PaymentTransaction
 from payments.store.models import TransactionStatus, booking_status_after_payment, utc_now
 from payments.limits.otp_requests import MERCHANT_KEY, DatabaseRequestLimiter, OtpRequestLimiter
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
-from payments.store.guards import fitted_to_columns, replace_awaiting_otp, reserve_balance
+from payments.store.guards import fitted_to_columns, guesses_counted_for, replace_awaiting_otp, reserve_balance
+from common.sender_ids import wallet_owner_chat
 
 __all__ = ["BookingStore", "booking_status_after_payment"]
 
@@ -110,6 +111,7 @@ class BookingStore:
         currency: str,
         customer_channel: str,
         limits: Sequence[RequestLimit] = (),
+        otp_lifetime: Optional[timedelta] = None,
     ) -> Tuple[TransactionSnapshot, List[str]]:
         """Write a new transaction, unless the balance or one of the ``limits`` refuses it.
 
@@ -117,8 +119,10 @@ class BookingStore:
         it replaced (they were waiting for an OTP; void them at O'mari). Under
         the booking's lock (PostgreSQL's row lock; on SQLite the insert takes
         the one write lock) the amount must fit in what the booking's other open
-        payments leave (BalanceReserved otherwise), then the request limiter
-        decides. A refusal rolls everything back, leaving the database as it was.
+        payments leave (BalanceReserved otherwise; a payment still before
+        ``/request`` whose ``otp_lifetime`` is over no longer holds any), then the
+        request limiter decides. A refusal rolls everything back, leaving the
+        database as it was.
         """
         with self._session() as session:
             booking = session.execute(
@@ -137,19 +141,23 @@ class BookingStore:
             session.add(transaction)
             session.flush()
             replaced = replace_awaiting_otp(session, sender_id, keep=reference)
-            reserve_balance(session, booking.id, reference, amount)
+            reserve_balance(session, booking.id, reference, amount,
+                            expired_before=utc_now() - otp_lifetime if otp_lifetime is not None else None)
             keys = {
                 LimitScope.SENDER: sender_id,
-                LimitScope.WALLET: msisdn,
                 LimitScope.BOOKING: booking.reference,
                 LimitScope.MERCHANT: MERCHANT_KEY,
             }
+            if sender_id != wallet_owner_chat(msisdn):
+                # The wallet's owner, on their own WhatsApp number, is bounded by their chat's limits only.
+                keys[LimitScope.WALLET] = msisdn
             self._request_limiter.admit(session, keys, limits)
             return TransactionSnapshot.of(transaction), replaced
 
-    def wrong_otps_on_wallet(self, msisdn: str, since: datetime) -> Tuple[int, Optional[datetime]]:
-        """Wrong OTPs typed for ``msisdn`` on payments requested since ``since``, over every chat,
-        and when the oldest of those payments was requested (its guesses leave the count first)."""
+    def wrong_otps_on_wallet(self, msisdn: str, since: datetime, sender_id: str) -> Tuple[int, Optional[datetime]]:
+        """Wrong OTPs typed for ``msisdn`` on payments requested since ``since`` that count against
+        ``sender_id`` (``guesses_counted_for``), and when the oldest of those payments was requested
+        (its guesses leave the count first)."""
         with self._session() as session:
             wrong, oldest = session.execute(
                 select(func.coalesce(func.sum(PaymentTransaction.otp_attempts), 0),
@@ -157,6 +165,7 @@ class BookingStore:
                     PaymentTransaction.msisdn == msisdn,
                     PaymentTransaction.created_at >= since,
                     PaymentTransaction.otp_attempts > 0,
+                    guesses_counted_for(PaymentTransaction, msisdn, sender_id),
                 )
             ).one()
             return int(wrong), oldest
@@ -191,7 +200,7 @@ class BookingStore:
             return _with_booking(transaction)
 
     def payment_totals(self) -> List[Tuple[str, Decimal, Decimal, Decimal, Decimal]]:
-        """Per booking: (reference, amount_paid, opening_amount_paid, sum of successful payments, total)."""
+        """Per booking: (reference, amount_paid, opening_amount_paid, successful payments less refunds, total)."""
         with self._session() as session:
             credited = (
                 select(
@@ -204,15 +213,39 @@ class BookingStore:
             )
             rows = session.execute(
                 select(Booking.reference, Booking.amount_paid, Booking.opening_amount_paid, credited.c.total,
-                       Booking.total)
+                       Booking.total, Booking.refunded_amount)
                 .outerjoin(credited, credited.c.booking_id == Booking.id)
                 .order_by(Booking.reference)
             ).all()
             # SUM keeps the Cents type, so totals come back as Decimal (None: no payments).
+            # A refunded overpayment left the booking: what it keeps is the payments less the refund.
             return [
-                (ref, paid, opening, (credited or Decimal("0")).quantize(CENT), total)
-                for ref, paid, opening, credited, total in rows
+                (ref, paid, opening, ((credited or Decimal("0")) - (refunded or Decimal("0"))).quantize(CENT), total)
+                for ref, paid, opening, credited, total, refunded in rows
             ]
+
+    def refund_overpayment(self, booking_reference: str, excess: Decimal) -> bool:
+        """Record that the overpaid ``excess`` went back to the customer, once.
+
+        Conditional on the booking still being overpaid by exactly ``excess``
+        (what the person saw), so two people marking it refunded, or a payment
+        landing meanwhile, change it at most once and never by a stale amount.
+        """
+        if excess <= 0:
+            return False
+        with self._session() as session:
+            result = session.execute(
+                update(Booking)
+                .where(Booking.reference == booking_reference, Booking.overpaid_amount == excess)
+                .values(
+                    amount_paid=Booking.amount_paid - excess,
+                    refunded_amount=Booking.refunded_amount + excess,
+                    overpaid_amount=Decimal("0.00"),
+                    updated_at=utc_now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
 
     def get_transaction(self, reference: str) -> Optional[TransactionSnapshot]:
         found = self.transaction_with_booking(reference)
@@ -275,22 +308,34 @@ class BookingStore:
             )
             return result.rowcount == 1
 
-    def claim_for_request(self, reference: str, wrong_otp_cap: Optional[int], since: datetime) -> bool:
+    def claim_for_request(
+        self,
+        transaction: TransactionSnapshot,
+        wrong_otp_cap: Optional[int],
+        since: datetime,
+        requested_after: Optional[datetime] = None,
+    ) -> bool:
         """Move an ``otp_sent`` payment to ``pending`` to send its OTP, once.
 
         With ``wrong_otp_cap``, only while its wallet had fewer wrong OTPs than
-        that on payments since ``since``: checked inside the same UPDATE, so it
-        costs no extra query.
+        that on payments since ``since``, as they count for this payment's chat
+        (``guesses_counted_for``); with ``requested_after``, only while its OTP
+        was requested after that (an expired payment no longer reserves its
+        amount, so it must never reach ``/request``). Both are checked inside
+        the same UPDATE, so they cost no extra query and cannot race.
         """
         conditions = [
-            PaymentTransaction.reference == reference,
+            PaymentTransaction.reference == transaction.reference,
             PaymentTransaction.status == TransactionStatus.OTP_SENT.value,
         ]
+        if requested_after is not None:
+            conditions.append(PaymentTransaction.created_at > requested_after)
         if wrong_otp_cap is not None:
             wallet = aliased(PaymentTransaction)
-            # Correlated to the row being updated: its wallet's payments since ``since``.
+            # The wallet's payments since ``since`` whose guesses count against this chat.
             wrong_so_far = select(func.coalesce(func.sum(wallet.otp_attempts), 0)).where(
-                wallet.msisdn == PaymentTransaction.msisdn, wallet.created_at >= since
+                wallet.msisdn == transaction.msisdn, wallet.created_at >= since,
+                guesses_counted_for(wallet, transaction.msisdn, transaction.sender_id),
             ).scalar_subquery()
             conditions.append(wrong_so_far < wrong_otp_cap)
         with self._session() as session:

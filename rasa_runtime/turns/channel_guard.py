@@ -29,6 +29,7 @@ import os
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from common.sender_ids import scoped_sender_id
+from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
 
@@ -71,6 +72,7 @@ def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, c
             await give_kept_notices(app.ctx.agent, message)
         if message.text and len(message.text) > limit:
             logger.info("refused a %d-character message on %s (limit %d)", len(message.text), channel_name, limit)
+            metrics.message_refused("message_too_long")
             await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
             return
         await handler(message)

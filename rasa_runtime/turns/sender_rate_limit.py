@@ -29,6 +29,7 @@ import os
 import time
 from typing import Any, Deque, Dict, Mapping, Optional, Protocol
 
+from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ def sender_rate_limit_patch(per_minute: int, messages: MessageCounter) -> Patch:
             if await messages.admit(str(message.sender_id)):
                 return await original(self, message)
             logger.info("sender over %d messages a minute: answered slow down", per_minute)
+            metrics.message_refused("sender_rate")
             await message.output_channel.send_text_message(message.sender_id, slow_down_text(self))
             return None
 

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional
 
 import aiohttp
 
+from rasa_runtime import metrics
 from rasa_runtime.whatsapp.settings import WhatsAppSettings
 
 logger = logging.getLogger(__name__)
@@ -68,21 +69,25 @@ class GraphClient:
             try:
                 async with self._client().post(self._settings.messages_url, json=message) as response:
                     if response.status < 300:
+                        metrics.graph_send("accepted")
                         return True
                     try:
                         body = await response.json(content_type=None)
                     except (ValueError, aiohttp.ClientError):
                         body = None
                     detail = f"HTTP {response.status}, {meta_error(body)}"
+                    result = metrics.graph_failure_result(response.status)
                     if response.status == 429 or response.status >= 500:
                         retry_in = _retry_after(response, attempt)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 detail = f"{type(error).__name__} reaching the Graph API"
+                result = "unreachable"
                 retry_in = min(0.5 * 2**attempt, MAX_BACKOFF_SECONDS)
             if retry_in is None or attempt == attempts - 1:
                 logger.error(
                     "WhatsApp send to %s failed after %d attempt(s): %s", masked(recipient), attempt + 1, detail
                 )
+                metrics.graph_send(result)
                 return False
             logger.warning("WhatsApp send to %s: %s; retrying in %.1fs", masked(recipient), detail, retry_in)
             await asyncio.sleep(retry_in)

@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from rasa_runtime import metrics
 from rasa_runtime.whatsapp.dedup import Deduplicator, make_deduplicator
 from rasa_runtime.whatsapp.graph import GraphClient, masked
 from rasa_runtime.whatsapp.inbound import InboundMessage, inbound_messages, is_too_old
@@ -39,6 +40,9 @@ PLEASE_TYPE = (
 )
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# Meta batches up to ~3 MB of updates; nginx's public listener lets 4 MB through
+# (deploy/nginx/), and so does the channel, for a Rasa reached without nginx.
+MAX_WEBHOOK_BYTES = 4 * 1024 * 1024
 
 
 class WhatsAppInput(InputChannel):
@@ -98,14 +102,21 @@ class WhatsAppInput(InputChannel):
     def accept(self, raw_body: bytes, signature: Optional[str], on_new_message: OnNewMessage) -> int:
         """The HTTP status for a notification; its messages are scheduled to run after it."""
         assert self.settings is not None
+        if len(raw_body) > MAX_WEBHOOK_BYTES:
+            logger.warning("WhatsApp webhook: refused a %d-byte POST (limit %d)", len(raw_body), MAX_WEBHOOK_BYTES)
+            metrics.webhook_received("too_big")
+            return 413
         if not signature_is_valid(self.settings.app_secret, raw_body, signature):
             logger.warning("WhatsApp webhook: refused a POST with a missing or wrong %s", SIGNATURE_HEADER)
+            metrics.webhook_received("bad_signature")
             return 403
         try:
             notification = json.loads(raw_body)
         except ValueError:
             logger.warning("WhatsApp webhook: a signed POST whose body is not JSON")
+            metrics.webhook_received("not_json")
             return 400
+        metrics.webhook_received("signed")
         for message in inbound_messages(notification, self.settings.phone_number_id):
             self._schedule(message, on_new_message)
         return 200
@@ -132,9 +143,11 @@ class WhatsAppInput(InputChannel):
         assert self.settings is not None and self._client is not None and self._dedup is not None
         if is_too_old(message, self._clock(), self.settings.max_message_age_seconds):
             logger.info("WhatsApp: not answering a message from %s sent too long ago", masked(message.sender_id))
+            metrics.whatsapp_message("too_old")
             return
         if not await self._dedup.claim(message.message_id):
             logger.info("WhatsApp: message %s was already answered (redelivery)", message.message_id)
+            metrics.whatsapp_message("duplicate")
             return
         output = WhatsAppOutput(self._client, self._slow_answers)
         if message.is_readable and self._slow_answers.next_answer_is_slow(message.sender_id):
@@ -144,8 +157,10 @@ class WhatsAppInput(InputChannel):
             # Blue ticks need not delay the answer.
             self._in_background(output.mark_read(message.message_id, message.sender_id))
         if not message.is_readable:
+            metrics.whatsapp_message("not_text")
             await output.send_text_message(message.sender_id, PLEASE_TYPE)
             return
+        metrics.whatsapp_message("answered")
         await on_new_message(
             UserMessage(
                 message.text,

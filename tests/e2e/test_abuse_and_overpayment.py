@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from decimal import Decimal
+from typing import Callable
 
 from tests.e2e.conftest import REPO, SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp
+from tests.e2e.whatsapp_customer import WhatsAppCustomer
 
 STRANGERS_WALLET = "263772555001"
 
@@ -102,3 +105,48 @@ def test_unknown_references_pause_lookups_and_offer_a_person(stack: Stack, booki
     assert "victoria falls" not in paused and "balance due" not in paused
     assert any(b["payload"] == "/human_handoff" for b in prober.buttons)
     assert "victoria falls" in Chat(stack, "honest-customer").text(f"pay for {SLYKER}")
+
+
+# -- griefing a wallet or a booking (issue 25, point 2) ----------------------------------------
+
+def ask_otp(say: Callable[[str], str], amount: str, phone: str = "") -> str:
+    """The conversation up to the OTP, in one message (and "use this number" on WhatsApp)."""
+    return say(f"pay {amount} usd for {SLYKER} with ecocash" + (f" from {phone}" if phone else ""))
+
+
+def test_strangers_cannot_lock_a_wallets_owner_out_of_paying(stack: Stack, bookings) -> None:
+    """Strangers spend the wallet's OTP requests and its wrong OTPs from their own chats; the owner,
+    on their own WhatsApp number, can still ask for an OTP and pay."""
+    owner = WhatsAppCustomer(stack, sender="2637725" + str(uuid.uuid4().int)[:5])
+    local = "0" + owner.sender[3:]
+    for n in range(2):  # two chats, each spending three wrong OTPs: the wallet's six a day
+        griefer = Chat(stack, f"griefer-{n}-{uuid.uuid4().hex[:6]}")
+        assert "one-time pin" in ask_otp(griefer.text, "5", local)
+        for code in ("111111", "222222", "333333"):
+            griefer.text(code)
+    third = Chat(stack, f"griefer-2-{uuid.uuid4().hex[:6]}")
+    assert "one-time pin" in ask_otp(third.text, "5", local)  # the third OTP request in 15 minutes
+    assert "to one wallet number" in ask_otp(Chat(stack).text, "5", local)  # strangers are stopped
+
+    ask_otp(owner.say, "50")
+    reply = owner.tap("Use this number")
+    assert "one-time pin" in reply and "reached" not in reply, reply
+    assert "payment received" in owner.say(SANDBOX_OTP)
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
+    # The strangers' last payment, waiting on its OTP, cannot be guessed any further today.
+    assert "too many wrong otps today" in third.text("444444")
+
+
+def test_strangers_at_a_bookings_limit_do_not_stop_another_chat_from_paying(stack: Stack, bookings) -> None:
+    """Five OTP requests on one booking (the booking's limit) from two strangers' chats, each to
+    a wallet of their own; the booking's owner, in a third chat, still gets an OTP and pays."""
+    wallets = iter(f"0772 556 {n:03d}" for n in range(5))
+    for name, requests_made in (("a", 3), ("b", 2)):
+        griefer = Chat(stack, f"booking-griefer-{name}-{uuid.uuid4().hex[:6]}")
+        for _ in range(requests_made):
+            assert "one-time pin" in ask_otp(griefer.text, "5", next(wallets))
+    payer = Chat(stack)
+    reply = ask_otp(payer.text, "500", "0772 555 099")
+    assert "one-time pin" in reply and "this booking has reached it" not in reply, reply
+    assert "payment received" in payer.text(SANDBOX_OTP)
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("900.00")

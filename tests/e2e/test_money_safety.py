@@ -8,9 +8,11 @@ messages at every question.
 """
 from __future__ import annotations
 
+import json
 import random
 import string
-import time
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Callable, Dict, List
@@ -20,8 +22,9 @@ import requests
 from payments.store.models import Booking, TransactionStatus
 from parsing import booking_reference_key
 from payments.store.repository import BookingStore
-from tests.e2e.conftest import SANDBOX_OTP, Chat, Stack, booking_state
+from tests.e2e.conftest import REPO, SANDBOX_OTP, Chat, Stack, booking_state
 from tests.e2e.test_payment_conversations import SLYKER, reach_otp, sandbox_record
+from tests.support.waiting import wait_until
 
 # How "did my payment go through?" answers a success here: the e2e stack pays
 # the sandbox, so it is a test payment in which no money moved (README "Security").
@@ -50,6 +53,36 @@ def test_a_lost_answer_is_pending_to_the_customer_then_credited_once_by_reconcil
     assert sandbox_record(stack, transaction.reference)["debit_count"] == 1
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")
     assert WENT_THROUGH in chat.text("did my payment go through")
+
+
+def ops(stack: Stack, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m payments.ops …` against this stack, with ``environment`` on top of the stack's."""
+    return subprocess.run([sys.executable, "-m", "payments.ops", *arguments], cwd=REPO,
+                          env={**stack.env, **environment}, capture_output=True, text=True, timeout=120)
+
+
+def test_a_request_that_never_reached_omari_is_voided_failed_and_told_by_reconcile(chat: Chat, stack: Stack) -> None:
+    """Issue 25, point 3: /request refused before O'mari (0770 000 010: a gateway's 502) was pending for ever."""
+    reach_otp(chat, SLYKER, "800", "ecocash", "0770000010")
+    assert "being confirmed" in chat.text(SANDBOX_OTP)
+    [transaction] = stack.store.list_transactions(booking_reference=SLYKER)
+    assert (transaction.status, sandbox_record(stack, transaction.reference)["status"]) == ("pending", "Pending")
+    stack.reconcile()  # within the wait (30 minutes): left pending, the balance still reserved
+    assert stack.store.get_transaction(transaction.reference).status == "pending"
+
+    assert ops(stack, "reconcile", PENDING_VOID_AFTER_SECONDS="1").returncode == 0
+    assert stack.store.get_transaction(transaction.reference).status == "failed"
+    assert json.loads(ops(stack, "stuck", "--json").stdout) == []  # ops see nothing left pending
+    record = sandbox_record(stack, transaction.reference)
+    assert (record["status"], record["debit_count"]) == ("Voided", 0)
+    # Told before the answer to their next message (REST cannot push), once.
+    assert "did not go through" in chat.text("hi")
+    assert "did not go through" not in chat.text("hello")
+    assert booking_state(stack.store, SLYKER)["paid"] == Decimal("400.00")
+    # The whole balance is free again.
+    other = Chat(stack)
+    reach_otp(other, SLYKER, "800", "ecocash", "0772123456")
+    assert "payment received" in other.text(SANDBOX_OTP)
 
 
 def test_three_wrong_otps_offer_a_fresh_otp(chat: Chat, stack: Stack) -> None:
@@ -108,9 +141,9 @@ def test_action_server_killed_while_omari_debits_is_credited_once_by_reconcile(c
         # Sent raw: the action server dies under this message, so no reply is promised.
         in_flight = pool.submit(requests.post, f"{stack.rasa_url}/webhooks/rest/webhook",
                                 json={"sender": chat.sender, "message": SANDBOX_OTP}, timeout=120)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not sandbox_record(stack, transaction.reference)["debit_count"]:
-            time.sleep(0.1)
+        wait_until(lambda: sandbox_record(stack, transaction.reference)["debit_count"], 60,
+                   f"the sandbox to debit {transaction.reference} (0770 000 003 debits, then holds its answer)",
+                   seen=lambda: sandbox_record(stack, transaction.reference))
         stack.restart_actions(crash=True)  # killed while /request is in flight
         in_flight.result()
     # Claimed before /request, so never lost nor failed.

@@ -9,7 +9,6 @@ and could only finish after it.
 """
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +20,7 @@ from payments.store.demo_data import seed_demo_bookings
 from payments.store.migrations import upgrade_to_head
 from payments.store.repository import BookingStore
 from tests.e2e.conftest import REPO, Chat, Stack, booking_state
+from tests.support.waiting import wait_until
 from tools.loopback import loopback_stack
 
 READ_TIMEOUT = "25"
@@ -62,14 +62,6 @@ def _slow_debit_in_flight(stack: Stack) -> bool:
     return any(t["msisdn"] == "263770000003" and t["debit_count"] == 1 for t in stack.sandbox_transactions())
 
 
-def _wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_customer_pays_in_full_while_another_waits_on_a_slow_omari(slow_omari_stack: Stack) -> None:
     stack = slow_omari_stack
     slow, quick = Chat(stack), Chat(stack)
@@ -84,7 +76,7 @@ def test_a_customer_pays_in_full_while_another_waits_on_a_slow_omari(slow_omari_
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         slow_reply = pool.submit(send_slow_otp)
-        _wait_for(lambda: _slow_debit_in_flight(stack), 30, "the slow customer's debit to reach the sandbox")
+        wait_until(lambda: _slow_debit_in_flight(stack), 30, "the slow customer's debit to reach the sandbox")
 
         # The other customer's whole payment, every turn of it, while O'mari holds the first.
         _walk_to_otp(quick, QUICK_CUSTOMER_BOOKING, "0772 123 456")

@@ -18,10 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List
 
-import pytest
-
 from omari_sandbox.server import DEFAULT_OTP
 from payments.store.repository import BookingStore
+from tests.support.skips import skip_or_fail
 from tools import stack as devstack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,7 +71,9 @@ def run_plain_rasa(tmp_path: Path, messages: List[str], *options: str) -> List[L
     if private_network_available():
         argv = ["unshare", "--map-root-user", "--net", *argv, "--private-network"]
     elif not ports_free(plain_rasa.RASA_PORT, plain_rasa.ACTION_PORT, plain_rasa.SANDBOX_PORT):
-        pytest.skip("no private network namespace here, and endpoints.yml's fixed ports are taken")
+        skip_or_fail("no private network namespace here (unshare --map-root-user --net), and endpoints.yml's "
+                     f"fixed ports {plain_rasa.RASA_PORT}, {plain_rasa.ACTION_PORT}, {plain_rasa.SANDBOX_PORT} "
+                     "are taken")
     argv += list(options)
     for message in messages:
         argv += ["--say", message]

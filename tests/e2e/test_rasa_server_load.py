@@ -39,14 +39,33 @@ def _rankings(messages: List[str]) -> Dict[str, Any]:
     return asyncio.run(parse_all())
 
 
-def test_the_eagerly_built_model_predicts_exactly_like_rasas_own_load() -> None:
+def test_the_eagerly_built_model_predicts_exactly_like_rasas_own_load(monkeypatch: pytest.MonkeyPatch) -> None:
     if not any((REPO / "models").glob("*.tar.gz")):
         pytest.fail("no trained model in models/: run `make train` (make test does it)")
-    from rasa_runtime.speedups import build_model_weights_eagerly
+    from rasa.utils.tensorflow.models import RasaModel
 
+    from rasa_runtime.patching import PatchOutcome, install, is_patched
+    from rasa_runtime.speedups import DIET_WEIGHTS
+
+    # Rasa's own load is put back when the test ends, so no later test in this process runs ours unknowingly.
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+    # Were ours already in place, both rankings below would come from it and prove nothing.
+    assert not is_patched(RasaModel.load, DIET_WEIGHTS.name), "the baseline must be Rasa's own load"
     messages = _story_messages()
     assert len(messages) > 20
     as_rasa_loads = _rankings(messages)
-    assert build_model_weights_eagerly()
+
+    assert install(DIET_WEIGHTS) is PatchOutcome.INSTALLED
+    assert is_patched(RasaModel.load, DIET_WEIGHTS.name)
+    ours = RasaModel.__dict__["load"].__func__
+    loaded: List[str] = []
+
+    def load_and_note(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        loaded.append(cls.__name__)
+        return ours(cls, *args, **kwargs)
+
+    monkeypatch.setattr(RasaModel, "load", classmethod(load_and_note))
     as_we_load = _rankings(messages)
+    # The pipeline's DIET was built by our load, not by a path around it.
+    assert "DIET" in loaded, loaded
     assert as_we_load == as_rasa_loads

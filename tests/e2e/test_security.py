@@ -7,8 +7,10 @@ phone number.
 """
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, List
@@ -142,3 +144,61 @@ def test_the_action_server_says_it_talks_to_the_sandbox_and_receipts_say_test(ch
     receipt = chat.text(SANDBOX_OTP)
     assert "test payment" in receipt and "no money moved" in receipt
     assert "test payment" in chat.text("did my payment go through?")
+
+
+# -- Rasa's /intent{entities} shortcut (issue 25, point 1) ------------------------------------
+
+UNKNOWN_REFERENCES = [f"BK-ZQ{i:02d}-2026010{i}" for i in range(1, 6)]  # five: the lookup limit
+SUMMARY_MARKS = ("paid so far", "balance due", "victoria falls", "us$800.00")
+
+
+def shortcut(intent: str, **entities: str) -> str:
+    """Rasa's test shortcut as a stranger would type it: ``/intent{"entity": "value"}``."""
+    return "/" + intent + json.dumps(entities)
+
+
+def lookup_misses(stack: Stack, conversation_id: str) -> int:
+    count, _ = stack.store.lookup_misses(conversation_id, datetime(2000, 1, 1))
+    return count
+
+
+def test_the_intent_shortcut_cannot_look_bookings_up_past_the_lookup_limit(stack: Stack, bookings) -> None:
+    """Found by reproduction: ``/ask_balance{"booking_reference": …}`` skipped NLU, and the balance
+    answer looked every reference up without counting misses, so anyone could enumerate bookings."""
+    stranger = Chat(stack)
+    whatsapp_stranger = WhatsAppCustomer(stack)
+    for say, conversation_id in ((stranger.text, stranger.conversation_id),
+                                 (whatsapp_stranger.say, f"whatsapp:{whatsapp_stranger.sender}")):
+        for reference in UNKNOWN_REFERENCES:
+            say(shortcut("ask_balance", booking_reference=reference))
+        # Every lookup the shortcut caused was counted: the chat is now past its limit of unknown references.
+        answer = say(shortcut("ask_balance", booking_reference=SLYKER))
+        assert not any(mark in answer for mark in SUMMARY_MARKS), answer
+        assert "paused looking them up" in answer, answer
+        assert lookup_misses(stack, conversation_id) == len(UNKNOWN_REFERENCES)
+        for words in (shortcut("inform", booking_reference=SLYKER), shortcut("make_payment", booking_reference=SLYKER),
+                      f"balance of {SLYKER}", f"pay for {SLYKER}"):
+            answer = say(words)
+            assert not any(mark in answer for mark in SUMMARY_MARKS), (words, answer)
+    # A tap whose id was never a button of ours is read as text too.
+    whatsapp_stranger.send(n.button_reply(whatsapp_stranger.sender, shortcut("ask_balance", booking_reference=SLYKER),
+                                          "Balance", whatsapp_stranger.next_id()))
+    assert not any(mark in whatsapp_stranger.text for mark in SUMMARY_MARKS), whatsapp_stranger.text
+
+
+def test_a_customer_cannot_say_the_reconcilers_internal_intent(stack: Stack, bookings) -> None:
+    """EXTERNAL_payment_settled is triggered by the reconciler over Rasa's authenticated API only."""
+    chat = Chat(stack)
+    chat.text(shortcut("EXTERNAL_payment_settled", settled_payment="00000000-0000-0000-0000-000000000000"))
+    intents = [e["parse_data"]["intent"]["name"] for e in stack.tracker(chat.sender)["events"]
+               if e.get("event") == "user"]
+    assert "EXTERNAL_payment_settled" not in intents, intents
+
+
+def test_the_buttons_the_assistant_issues_still_work_when_tapped_or_typed(stack: Stack, bookings) -> None:
+    customer = WhatsAppCustomer(stack)
+    customer.say("menu")
+    assert "booking reference" in customer.tap("📱 Mobile Payment")
+    chat = Chat(stack)
+    assert "booking reference" in chat.text(" /make_payment ")
+    assert "+263" in chat.text("/human_handoff")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -20,16 +19,14 @@ from tests.e2e.conftest import Stack, assert_customer_safe
 from rasa_runtime.whatsapp.signature import sign
 from tests.support.fake_graph import shape_problems
 from tests.support import notifications as n
+from tests.support import waiting
 
 TURN_TIMEOUT_SECONDS = 120
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = TURN_TIMEOUT_SECONDS) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
+    """tests/support/waiting.py's wait, with a turn's timeout."""
+    waiting.wait_until(condition, timeout, what)
 
 
 def shown_text(message: Dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ import requests
 from bench import load
 from common.sender_ids import scoped_sender_id
 from payments.store.repository import BookingStore
-from tests.conftest import missing_server
+from tests.support.skips import missing_server
 from tools import local_servers
 from tools.scaled_stack import ScaledStack, scaled_stack
 
@@ -26,6 +26,13 @@ OTP = "318274"
 # The sandbox's slow number holds /request's answer this long, well inside the
 # client's read timeout: a payment that is slow, not lost.
 SLOW_SECONDS = "4"
+# The WhatsApp channel is on, as in a deployment, so a request that reached it
+# gets the channel's own answer (a forged POST: 403) and can be told from one
+# nginx refused. It never sends: nothing here writes to a customer on WhatsApp,
+# and the Graph API it would call is a loopback port nothing listens on.
+WHATSAPP_APP_SECRET = "scale-app-secret-7Hq"
+WHATSAPP_SETTINGS = {"WHATSAPP_PHONE_NUMBER_ID": "100000000000042", "WHATSAPP_ACCESS_TOKEN": "scale-access-token",
+                     "WHATSAPP_APP_SECRET": WHATSAPP_APP_SECRET, "WHATSAPP_VERIFY_TOKEN": "scale-verify-token"}
 _batches = itertools.count(1)
 
 
@@ -41,7 +48,8 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledStack]:
     # The outage drill's customers resend every 2 s while a store is down; the
     # per-sender rate stays on, above what they send (tests/e2e/test_turn_bounds.py tests it).
     overrides = {"SANDBOX_OTP": OTP, "SANDBOX_SLOW_SECONDS": SLOW_SECONDS, "OMARI_READ_TIMEOUT": "30",
-                 "SENDER_MESSAGES_PER_MINUTE": "120", **load.LOAD_TEST_LIMITS}
+                 "SENDER_MESSAGES_PER_MINUTE": "120", **load.LOAD_TEST_LIMITS,
+                 **WHATSAPP_SETTINGS, "WHATSAPP_GRAPH_URL": f"http://127.0.0.1:{local_servers.free_port()}"}
     with scaled_stack(tmp_path_factory.mktemp("scaled"), str(REPO / "models"), overrides) as topology:
         yield topology
 

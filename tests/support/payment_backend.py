@@ -133,7 +133,8 @@ class PaymentBackend:
         if reference is not None:
             statement = statement.where(PaymentTransaction.reference == reference)
         with self.store._session() as session:  # the tests rewrite history on purpose
-            session.execute(statement.values(created_at=datetime.utcnow() - timedelta(minutes=minutes))
+            then = datetime.utcnow() - timedelta(minutes=minutes)
+            session.execute(statement.values(created_at=then, updated_at=then)
                             .execution_options(synchronize_session=False))
 
     def close(self) -> None:

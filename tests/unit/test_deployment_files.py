@@ -44,7 +44,8 @@ def services_with(compose: Dict, prefix: str) -> List[str]:
 def test_images_are_the_official_ones_of_the_pinned_versions(compose: Dict) -> None:
     pinned = pins(REPO / "requirements.txt")
     for name in services_with(compose, "rasa-"):
-        assert compose["services"][name]["image"] == f"rasa/rasa:{pinned['rasa']}"
+        assert compose["services"][name]["build"]["dockerfile"] == "deploy/rasa.Dockerfile"
+    assert f"FROM rasa/rasa:{pinned['rasa']}\n" in (REPO / "deploy" / "rasa.Dockerfile").read_text()
     dockerfile = (REPO / "deploy" / "actions.Dockerfile").read_text()
     assert f"FROM rasa/rasa-sdk:{pinned['rasa-sdk']}" in dockerfile
 
@@ -87,6 +88,8 @@ def test_the_balancer_mounts_the_tested_template_and_fills_it(compose: Dict) -> 
     balancer = compose["services"]["balancer"]
     assert any(volume.startswith("./deploy/nginx/kali-safaris.conf.template:") for volume in balancer["volumes"])
     needed: Set[str] = set(PLACEHOLDER.findall(NGINX_TEMPLATE.read_text()))
+    # The back office's internal listener has its own template (tests/unit/test_backoffice_deployment.py).
+    needed |= set(PLACEHOLDER.findall((NGINX_TEMPLATE.parent / "backoffice.conf.template").read_text()))
     assert needed == set(balancer["environment"])
     # And the test topology fills every one of them too.
     assert not PLACEHOLDER.search(nginx_config([1, 2], [3, 4], 5, 6, Path("access.log"), 7))
@@ -99,10 +102,17 @@ def test_action_servers_get_the_shared_stores(compose: Dict) -> None:
         assert environment["RATE_LIMIT_REDIS_URL"].startswith("redis://")
 
 
-def test_the_action_image_installs_the_tested_versions() -> None:
+@pytest.mark.parametrize("requirements", ["actions-requirements.txt", "rasa-requirements.txt"])
+def test_the_images_install_the_tested_versions(requirements: str) -> None:
     tested = pins(REPO / "constraints.txt")
-    for name, version in pins(REPO / "deploy" / "actions-requirements.txt").items():
+    for name, version in pins(REPO / "deploy" / requirements).items():
         assert tested.get(name) == version, f"{name}=={version} but constraints.txt has {tested.get(name)}"
+
+
+def test_every_server_with_metrics_runs_the_code_that_serves_them() -> None:
+    """The Rasa image must have prometheus-client, or rasa_runtime cannot import (GET /metrics)."""
+    assert "prometheus-client" in pins(REPO / "deploy" / "rasa-requirements.txt")
+    assert "prometheus-client" in pins(REPO / "deploy" / "actions-requirements.txt")
 
 
 def test_unset_endpoint_variables_get_the_one_machine_defaults() -> None:
@@ -182,8 +192,12 @@ def test_nginx_never_logs_a_query_string() -> None:
 
 
 def test_only_the_balancer_publishes_a_port(compose: Dict) -> None:
+    """Prometheus and Grafana (profile observability) only on the host's loopback."""
     published = [name for name, service in compose["services"].items() if service.get("ports")]
-    assert published == ["balancer"]
+    assert published == ["prometheus", "grafana", "balancer"]
+    for name in ("prometheus", "grafana"):
+        assert compose["services"][name]["profiles"] == ["observability"]
+        assert all(port.startswith("127.0.0.1:") for port in compose["services"][name]["ports"])
     for name in services_with(compose, "action-server-"):
         assert compose["services"][name]["environment"]["SANIC_HOST"] == "0.0.0.0"  # its container, unpublished
 
@@ -258,7 +272,31 @@ def test_make_serve_keeps_the_action_server_and_rasa_on_loopback(tmp_path: Path)
     try:
         stack.action_server_process(5055, {"PATH": "/bin"}, tmp_path)
         stack.rasa_server_process(5005, stack.ONE_MACHINE_ENDPOINTS, {}, tmp_path)
+        stack.money_exporter_process(9465, {"PATH": "/bin"}, tmp_path)
     finally:
         stack.spawn = original
     assert env["actions"]["SANIC_HOST"] == "127.0.0.1"
     assert argv["rasa"][argv["rasa"].index("--interface") + 1] == "127.0.0.1"
+    assert env["money-exporter"]["METRICS_EXPORTER_HOST"] == "127.0.0.1"
+
+
+def test_make_serve_says_where_each_servers_metrics_are() -> None:
+    from tools import stack
+
+    said = stack.metrics_summary(5005, 5055, 9465)
+    for url in ("http://127.0.0.1:5005/metrics", "http://127.0.0.1:5055/metrics", "http://127.0.0.1:9465/metrics"):
+        assert url in said
+    assert "deploy/prometheus/prometheus.one-machine.yml" in said
+
+
+@pytest.mark.parametrize("listener", ["RASA_BALANCER_LISTEN", "REST_BALANCER_LISTEN"])
+def test_no_listener_in_front_of_rasa_routes_its_metrics(listener: str) -> None:
+    """GET /metrics on Rasa's port has no token: nginx answers 404 for it on the public and REST listeners."""
+    def matches(location: str) -> bool:
+        exact = location.startswith("= ")
+        path = location.removeprefix("= ").strip()
+        return path == "/metrics" if exact else "/metrics".startswith(path)
+
+    matching = {location: block for location, block in locations(nginx_server(listener)).items() if matches(location)}
+    assert set(matching) == {"/"}
+    assert "return 404" in matching["/"] and "proxy_pass" not in matching["/"]

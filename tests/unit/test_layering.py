@@ -24,7 +24,7 @@ from payments.store.repository import BookingStore
 
 ROOT = Path(__file__).resolve().parents[2]
 # The project's own code; the sandbox (a stand-in for O'mari) and the tests speak O'mari on purpose.
-CHECKED_PACKAGES = ("actions", "payments", "rasa_runtime", "common", "parsing", "tools", "bench")
+CHECKED_PACKAGES = ("actions", "payments", "rasa_runtime", "common", "parsing", "tools", "bench", "backoffice")
 CLIENT_PACKAGE = ROOT / "payments" / "omari"
 
 # The codes the client gives a meaning to, and the others O'mari's integrations are known to send.
@@ -122,9 +122,17 @@ def test_the_ops_cli_moves_no_money_past_the_payment_service() -> None:
     assert store_writes((ROOT / "payments" / "ops.py").read_text(encoding="utf-8")) == []
 
 
+def test_the_back_office_moves_no_money_past_the_payment_service() -> None:
+    """Its pages read through the ledger (reads only); its buttons call PaymentService (issue 23)."""
+    sources = sorted((ROOT / "backoffice").rglob("*.py")) + [ROOT / "payments" / "store" / "ledger.py"]
+    offences = {str(path.relative_to(ROOT)): found for path in sources
+                if (found := store_writes(path.read_text(encoding="utf-8")))}
+    assert offences == {}
+
+
 def test_the_store_methods_that_move_money_are_the_ones_ops_must_not_call() -> None:
     # If this list shrinks to nothing the check above checks nothing.
-    assert {"credit_booking", "move_transaction", "create_transaction", "claim_for_request"} <= (
+    assert {"credit_booking", "move_transaction", "create_transaction", "claim_for_request", "refund_overpayment"} <= (
         MONEY_MOVING_STORE_METHODS
     )
 

@@ -1,10 +1,12 @@
 """Table and property tests for parsing: every reply a customer might type."""
+import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from parsing.amounts import MAX_AMOUNT
 from parsing.currencies import CURRENCY_WORDS
 from parsing import (
     CHANNEL_NAMES,
@@ -396,12 +398,27 @@ def test_amount_round_trips(value, style, rendering):
     assert choice.share is None
 
 
-def check_amount_result(text):
+PLAIN_FIGURE = re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")
+
+
+def payable_figure(typed: str):
+    """The amount a plainly written figure ("50", "1200.5", "0.07") names, if one may be paid; else None."""
+    if not PLAIN_FIGURE.fullmatch(typed):
+        return None
+    value = Decimal(typed)
+    return value.quantize(Decimal("0.01")) if Decimal("0.01") <= value <= MAX_AMOUNT else None
+
+
+def check_amount_result(text, expected=None):
+    """Any text: a Decimal amount in cents, a share, or InvalidInput; ``expected`` when given is what it must read."""
     try:
         choice = parse_amount(text)
     except InvalidInput as error:
+        assert expected is None, f"{text!r} is {expected} but was refused: {error.reason}"
         assert error.reason in {"not_a_number", "not_positive", "too_many_decimals", "too_large"}
         return
+    if expected is not None:
+        assert choice.value == expected, text
     assert (choice.value is None) != (choice.share is None)
     # Foreign currencies are reported so the amount rule can refuse them (parsing/currencies.py).
     assert choice.currency is None or choice.currency in set(CURRENCY_WORDS.values())
@@ -412,13 +429,17 @@ def check_amount_result(text):
 
 
 @given(st.decimals(allow_nan=True, allow_infinity=True), st.sampled_from(AMOUNT_STYLES))
+@example(Decimal("1200.5"), "{} usd")
+@example(Decimal("0.07"), "${}")
 def test_amount_from_any_decimal_is_decimal_or_invalid(value, style):
-    check_amount_result(style.format(value))
+    """Whatever the decimal, never a float or a wrong reading; a plain payable figure is read as itself."""
+    check_amount_result(style.format(value), payable_figure(str(value)))
 
 
 @given(st.floats(), st.sampled_from(AMOUNT_STYLES))
+@example(850.0, "pay {} please")
 def test_amount_from_any_float_is_decimal_or_invalid(value, style):
-    check_amount_result(style.format(value))
+    check_amount_result(style.format(value), payable_figure(str(value)))
 
 
 eight_digits = st.text(alphabet="0123456789", min_size=8, max_size=8)

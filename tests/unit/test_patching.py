@@ -146,4 +146,5 @@ def test_every_speed_patch_of_the_project_is_left_out_on_another_rasa(caplog) ->
 
 def test_the_safety_patches_are_the_ones_that_guard_money_identity_and_conversations() -> None:
     safety = [patch.name for patch in project_patches({}) if patch.kind is PatchKind.SAFETY]
-    assert safety == ["atomic Redis lock store", "channel guard", "resilient tracker store", "OTP redaction"]
+    assert safety == ["atomic Redis lock store", "channel guard", "intent shortcut guard", "resilient tracker store",
+                      "OTP redaction"]

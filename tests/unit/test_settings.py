@@ -92,11 +92,11 @@ def test_abuse_limits_defaults_overrides_and_the_policy_they_make() -> None:
     defaults = load_settings({})
     assert [(limit.scope, limit.count, limit.description) for limit in otp_request_limits(defaults)] == [
         (LimitScope.SENDER, 3, "15 minutes"), (LimitScope.SENDER, 10, "day"),
-        (LimitScope.WALLET, 3, "15 minutes"), (LimitScope.WALLET, 10, "day"),
-        (LimitScope.BOOKING, 5, "15 minutes"), (LimitScope.MERCHANT, 60, "minute")]
+        (LimitScope.BOOKING, 5, "15 minutes"),  # the chat's own limits first (issue 25)
+        (LimitScope.WALLET, 3, "15 minutes"), (LimitScope.WALLET, 10, "day"), (LimitScope.MERCHANT, 60, "minute")]
     assert (defaults.wrong_otps_per_wallet_per_day, booking_lookup_limit(defaults).count) == (6, 5)
     custom = load_settings({name: str(value * 2) for name, value in ABUSE_LIMITS.items()})
-    assert [limit.count for limit in otp_request_limits(custom)][2:] == [6, 20, 10, 120]
+    assert [limit.count for limit in otp_request_limits(custom)][2:] == [10, 6, 20, 120]
     assert booking_lookup_limit(custom).description == "30 minutes"
 
 

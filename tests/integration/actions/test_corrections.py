@@ -1,6 +1,7 @@
 """Corrections and early answers in the payment form, as rasa-sdk runs the validator."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -132,6 +133,19 @@ def test_balance_question_without_a_booking_asks_for_it(store, domain) -> None:
     dispatcher = CollectingDispatcher()
     run(ActionAnswerBalance().run(dispatcher, make_tracker(text="what's my balance"), domain))
     assert responses(dispatcher) == ["utter_balance_needs_booking"]
+
+
+def test_the_balance_question_counts_unknown_references_and_pauses_like_the_form(store, domain) -> None:
+    """Issue 25: the balance answer looked references up without counting misses (enumeration)."""
+    def ask(text: str) -> List[str]:
+        dispatcher = CollectingDispatcher()
+        run(ActionAnswerBalance().run(dispatcher, make_tracker(text=text, sender_id="rest:prober"), domain))
+        return responses(dispatcher)
+
+    for n in range(1, 6):
+        assert ask(f"balance of BK-ZQ{n:02d}-2026010{n}") == ["utter_balance_unknown_booking"]
+    assert store.lookup_misses("rest:prober", datetime(2000, 1, 1))[0] == 5
+    assert ask("what's my balance on bk t005 20260210") == ["utter_booking_lookups_paused"]
 
 
 def test_correction_with_a_wrong_value_at_its_own_question_says_why(store, domain) -> None:

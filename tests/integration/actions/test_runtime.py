@@ -25,11 +25,11 @@ def test_a_call_builds_the_service_and_runs_the_method_in_one_hand_off(
         return submit(function, *args, **kwargs)
 
     monkeypatch.setattr(pool, "submit", counting_submit)
-    booking = asyncio.run(runtime.call_payments(PaymentService.find_booking, "BKT00520260210"))
-    assert booking.reference == "BK-T005-20260210"
+    lookup = asyncio.run(runtime.call_payments(PaymentService.look_up_booking, "rest:t", "BKT00520260210"))
+    assert lookup.booking is not None and lookup.booking.reference == "BK-T005-20260210"
     assert len(handed_off) == 1
     # The service is built once and kept: the next call is one hand-off too.
-    asyncio.run(runtime.call_payments(PaymentService.find_booking, "BKT00520260210"))
+    asyncio.run(runtime.call_payments(PaymentService.look_up_booking, "rest:t", "BKT00520260210"))
     assert len(handed_off) == 2
     assert runtime.payment_service.cache_info().currsize == 1
 

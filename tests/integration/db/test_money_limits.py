@@ -22,7 +22,7 @@ from payments.limits.policy import LimitScope, RequestLimit, describe_wait
 from payments.store.models import Booking, BookingLookupMiss
 from payments.service import LookupOutcome, PaymentPolicy, PaymentService, StartOutcome, SubmitOutcome
 from payments.store.guards import ValueTooLongForColumn, fitted_to_columns
-from tests.support.payment_backend import OTP, SLYKER_KEY, PaymentBackend, on_every_backend
+from tests.support.payment_backend import OTP, SLYKER_KEY, SLYKER_OPENING_PAID, PaymentBackend, on_every_backend
 
 
 @pytest.fixture
@@ -186,11 +186,63 @@ def test_a_booking_and_the_merchant_have_their_own_limits(world: PaymentBackend)
     assert (merchant.outcome, merchant.limit) == (StartOutcome.LIMIT_REACHED, MERCHANT_MINUTE)
     assert describe_wait(merchant.retry_after) == "1 minute"
 
+    # A booking's limit counts one chat's requests on it (issue 25: griefing).
     only_booking = world.action_server(PaymentPolicy(request_limits=(BOOKING_WINDOW,)))
-    assert pay(only_booking, "b-5", Decimal("5.00"), msisdn="263772555105").outcome is StartOutcome.OTP_SENT
-    refused = pay(only_booking, "b-6", Decimal("5.00"), msisdn="263772555106")
+    for n in range(5):
+        started = pay(only_booking, "griefer", Decimal("5.00"), msisdn=f"2637725552{n:02d}")
+        assert started.outcome is StartOutcome.OTP_SENT
+    refused = pay(only_booking, "griefer", Decimal("5.00"), msisdn="263772555299")
     assert (refused.outcome, refused.limit) == (StartOutcome.LIMIT_REACHED, BOOKING_WINDOW)
-    assert auths(world) == 5
+    assert pay(only_booking, "owner", Decimal("5.00"), msisdn="263772555298").outcome is StartOutcome.OTP_SENT
+    assert auths(world) == 4 + 5 + 1
+
+
+# -- griefing: strangers must not lock out a wallet's owner or another payer (issue 25) ----------
+
+OWNER_CHAT = f"whatsapp:{WALLET}"
+
+
+@on_every_backend
+def test_strangers_flooding_a_wallet_do_not_lock_its_owner_out(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(request_limits=(SENDER_WINDOW, WALLET_WINDOW, WALLET_DAY)))
+    strangers = [pay(service, f"rest:stranger-{n}", Decimal("5.00")) for n in range(5)]
+    assert [s.outcome for s in strangers].count(StartOutcome.OTP_SENT) == 3  # the wallet's limit holds for them
+    owner = pay(service, OWNER_CHAT, Decimal("5.00"))
+    assert owner.outcome is StartOutcome.OTP_SENT
+    assert service.submit_otp(owner.transaction.reference, OTP).outcome is SubmitOutcome.SUCCESS
+    # The owner's own requests are bounded by their chat's limits, and use none of the strangers'.
+    assert [pay(service, OWNER_CHAT, Decimal("5.00")).outcome for _ in range(3)] == [
+        StartOutcome.OTP_SENT, StartOutcome.OTP_SENT, StartOutcome.LIMIT_REACHED]
+    assert pay(service, "rest:stranger-9", Decimal("5.00")).outcome is StartOutcome.LIMIT_REACHED
+
+
+@on_every_backend
+def test_strangers_wrong_otps_do_not_lock_the_owners_wallet(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy(wrong_otps_per_wallet_per_day=4))
+    for n in range(2):  # strangers spend the wallet's four wrong OTPs for the day
+        reference = pay(service, f"rest:guesser-{n}", Decimal("5.00")).transaction.reference
+        for _ in range(2):
+            assert service.submit_otp(reference, WRONG_OTP).outcome is SubmitOutcome.WRONG_OTP
+    stranger = pay(service, "rest:guesser-2", Decimal("5.00")).transaction.reference
+    assert service.submit_otp(stranger, OTP).outcome is SubmitOutcome.WALLET_OTP_LIMIT
+    owner = pay(service, OWNER_CHAT, Decimal("5.00")).transaction.reference
+    assert service.submit_otp(owner, WRONG_OTP).outcome is SubmitOutcome.WRONG_OTP  # their own guess counts
+    assert service.submit_otp(owner, OTP).outcome is SubmitOutcome.SUCCESS
+    assert world.debits() == 1
+    world.assert_booking_matches_wallet()
+
+
+@on_every_backend
+def test_an_expired_otp_request_frees_the_balance_at_once_and_can_never_be_sent(world: PaymentBackend) -> None:
+    service = world.action_server(PaymentPolicy())
+    griefer = pay(service, "rest:griefer", BALANCE, msisdn="263772555003").transaction.reference
+    assert pay(service, "rest:owner", BALANCE).outcome is StartOutcome.BALANCE_IN_PROGRESS
+    world.age(griefer, 6)  # past the OTP's five minutes; reconcile has not run
+    owner = pay(service, "rest:owner", BALANCE)
+    assert owner.outcome is StartOutcome.OTP_SENT
+    assert service.submit_otp(griefer, OTP).outcome is SubmitOutcome.OTP_EXPIRED
+    assert service.submit_otp(owner.transaction.reference, OTP).outcome is SubmitOutcome.SUCCESS
+    assert world.debits() == 1 and world.paid() == SLYKER_OPENING_PAID + BALANCE
 
 
 # -- wrong OTPs: per payment and per wallet per day ------------------------------------------

@@ -134,3 +134,24 @@ def test_the_action_server_counts_in_redis_when_configured(
         assert start(actions_runtime.payment_service(), sender).outcome is StartOutcome.LIMIT_REACHED
     finally:
         counter.close()
+
+
+def test_in_redis_a_bookings_limit_counts_one_chat_and_a_wallet_owner_is_counted_apart(
+        payment_backend: PaymentBackend, redis_url: str, sender: str) -> None:
+    """Issue 25 (griefing): the same per-identity counting as the database's, across action servers."""
+    booking = RequestLimit(2, timedelta(minutes=15), "15 minutes", LimitScope.BOOKING)
+    wallet = RequestLimit(2, timedelta(minutes=15), "15 minutes", LimitScope.WALLET)
+    deployment = payment_backend.with_policy(PaymentPolicy(request_limits=(booking, wallet)))
+    first, second = redis_server(deployment, redis_url), redis_server(deployment, redis_url)
+    msisdn = sender  # a fresh wallet number: Redis outlives each test
+
+    def ask(service: PaymentService, chat: str):
+        return service.start_payment(sender_id=chat, booking_lookup_key=SLYKER_KEY, amount=Decimal("5.00"),
+                                     customer_channel="ecocash", msisdn=msisdn)
+
+    assert [ask(service, f"rest:{sender}-a").outcome for service in (first, second)] == [StartOutcome.OTP_SENT] * 2
+    refused = ask(first, f"rest:{sender}-a")
+    assert (refused.outcome, refused.limit) == (StartOutcome.LIMIT_REACHED, booking)
+    at_wallet = ask(second, f"rest:{sender}-b")  # another chat: its own booking count, the shared wallet's
+    assert (at_wallet.outcome, at_wallet.limit) == (StartOutcome.LIMIT_REACHED, wallet)
+    assert ask(first, f"whatsapp:{msisdn}").outcome is StartOutcome.OTP_SENT  # the wallet's owner

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ import pytest
 import requests
 
 from omari_sandbox import RunningSandbox, start_sandbox
+from tests.support import waiting
 
 # Deliberately not the sandbox's default OTP, and distinctive enough that a
 # test searching log output for it cannot match by accident.
@@ -130,11 +130,7 @@ def wait_until() -> Callable[..., None]:
     """Poll a condition until it holds; fails the test after ``timeout`` seconds."""
 
     def wait(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}")
-            time.sleep(0.01)
+        waiting.wait_until(condition, timeout, what, interval=0.01)
 
     return wait
 

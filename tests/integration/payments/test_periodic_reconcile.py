@@ -1,12 +1,12 @@
 """`make serve`'s reconciler: `python -m payments.ops reconcile` run periodically, as a real process."""
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from pathlib import Path
 
 from payments.service import SubmitOutcome
 from tests.support.payment_backend import OTP, SLYKER_KEY, PaymentBackend
+from tests.support.waiting import wait_until
 from tools.stack import PeriodicReconciler, base_env
 
 
@@ -21,9 +21,9 @@ def test_serve_settles_a_pending_payment_on_its_own(tmp_path: Path, payment_back
     env.pop("OMARI_MERCHANT_KEY", None)
     reconciler = PeriodicReconciler(1, env, tmp_path / "logs").start()
     try:
-        deadline = time.monotonic() + 120
-        while store.get_transaction(reference).status == "pending" and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: store.get_transaction(reference).status != "pending", 120,
+                   f"the periodic reconciler to settle pending payment {reference}", interval=0.2,
+                   seen=lambda: store.get_transaction(reference).status)
     finally:
         reconciler.stop()
     assert store.get_transaction(reference).status == "success"

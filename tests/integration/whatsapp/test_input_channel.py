@@ -204,3 +204,23 @@ def test_meta_gets_its_200_before_the_turn_runs(graph: FakeGraph) -> None:
     status, heard_before_answering = asyncio.run(scenario())
     assert (status, heard_before_answering) == (200, [])
     assert assistant.heard == [(CUSTOMER, "pay")]
+
+
+def test_every_webhook_and_message_is_counted_by_what_became_of_it(graph: FakeGraph) -> None:
+    """whatsapp_webhooks_total, _inbound_messages_total and _graph_sends_total, as on-call reads them."""
+    from rasa_runtime.whatsapp.input import MAX_WEBHOOK_BYTES
+    from tests.support.metric_samples import Deltas
+
+    deltas = Deltas()
+    post = n.signed(n.notification([n.text(CUSTOMER, "pay", "wamid.m1"), n.other(CUSTOMER, "sticker", "wamid.m2")]))
+    too_big = b"{" + b" " * MAX_WEBHOOK_BYTES + b"}"
+    statuses = deliver(channel_for(graph), Assistant(), post, post, (post[0], "sha256=forged"), (too_big, None))
+    assert statuses == [200, 200, 403, 413]
+    assert deltas.of("whatsapp_webhooks_total", result="signed") == 2
+    assert deltas.of("whatsapp_webhooks_total", result="bad_signature") == 1
+    assert deltas.of("whatsapp_webhooks_total", result="too_big") == 1
+    assert deltas.of("whatsapp_inbound_messages_total", result="answered") == 1
+    assert deltas.of("whatsapp_inbound_messages_total", result="not_text") == 1
+    assert deltas.of("whatsapp_inbound_messages_total", result="duplicate") == 2
+    # The reply and the "please type" were accepted by the (fake) Graph API.
+    assert deltas.of("whatsapp_graph_sends_total", result="accepted") >= 2
