@@ -110,8 +110,15 @@ def test_unknown_references_pause_lookups_and_offer_a_person(stack: Stack, booki
 # -- griefing a wallet or a booking (issue 25, point 2) ----------------------------------------
 
 def ask_otp(say: Callable[[str], str], amount: str, phone: str = "") -> str:
-    """The conversation up to the OTP, in one message (and "use this number" on WhatsApp)."""
-    return say(f"pay {amount} usd for {SLYKER} with ecocash" + (f" from {phone}" if phone else ""))
+    """The conversation up to the OTP: one message, then yes to the payment said back.
+
+    Without a phone (WhatsApp, "use this number") the caller taps on from the number question.
+    """
+    said_back = say(f"pay {amount} usd for {SLYKER} with ecocash" + (f" from {phone}" if phone else ""))
+    if not phone:
+        return said_back
+    assert "shall i go ahead" in said_back, said_back
+    return say("yes")
 
 
 def test_strangers_cannot_lock_a_wallets_owner_out_of_paying(stack: Stack, bookings) -> None:
@@ -129,7 +136,8 @@ def test_strangers_cannot_lock_a_wallets_owner_out_of_paying(stack: Stack, booki
     assert "to one wallet number" in ask_otp(Chat(stack).text, "5", local)  # strangers are stopped
 
     ask_otp(owner.say, "50")
-    reply = owner.tap("Use this number")
+    assert "shall i go ahead" in owner.tap("Use this number")
+    reply = owner.tap("Yes, go ahead")
     assert "one-time pin" in reply and "reached" not in reply, reply
     assert "payment received" in owner.say(SANDBOX_OTP)
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")

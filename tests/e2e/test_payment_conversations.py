@@ -403,7 +403,9 @@ def test_logs_never_hold_the_otp_or_the_merchant_key(chat: Chat, stack: Stack) -
     chat.text("000000")  # a wrong one too
     assert "payment received" in chat.text(SANDBOX_OTP)
     logs = {path.name: path.read_text(errors="replace") for path in stack.log_dir.glob("*.log")}
-    assert set(logs) == {"sandbox.log", "actions.log", "rasa.log"}
+    # The three servers' logs at least; any other process the session started (Prometheus, the
+    # money exporter) is checked the same way.
+    assert {"sandbox.log", "actions.log", "rasa.log"} <= set(logs)
     for name, text in logs.items():
         assert SANDBOX_OTP not in text, f"OTP in {name}"
         assert MERCHANT_KEY not in text, f"merchant key in {name}"
