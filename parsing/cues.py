@@ -77,7 +77,7 @@ _CODE_WORDS = frozenset({
     "umlayezo",
 })
 # Codes that are not O'mari's OTP: "send me the wifi code", "a promo code".
-_OTHER_CODES = frozenset({
+_NOT_OTP_WORDS = frozenset({
     "wifi", "password", "promo", "voucher", "discount", "coupon", "gift", "netflix", "google", "facebook",
     "whatsapp", "instagram", "gmail", "email", "door", "gate", "alarm", "postal", "zip", "area", "qr", "bar",
     "barcode", "country", "dialling", "dialing", "morse", "dress", "source", "python",
@@ -157,7 +157,7 @@ def about_wallet_not_booking(text: object) -> bool:
 def code_cue(text: object) -> bool:
     """True when the message speaks of the OTP, a code or the SMS (not a wifi password or a promo code)."""
     words = words_of(text)
-    return _has_word(words, _CODE_WORDS) and not _has_word(words, _OTHER_CODES)
+    return _has_word(words, _CODE_WORDS) and not _has_word(words, _NOT_OTP_WORDS)
 
 
 def status_cue(text: object) -> bool:
