@@ -36,6 +36,14 @@ def mask_phone_for_customer(msisdn: str) -> str:
     return f"{national[:4]} xxx {national[-3:]}"
 
 
+def format_phone_for_customer(msisdn: str) -> str:
+    """``263772123456`` -> ``0772 123 456``: said back in full to the chat that typed it, to be checked."""
+    if len(msisdn) != 12 or not msisdn.startswith("263"):
+        return msisdn
+    national = "0" + msisdn[3:]
+    return f"{national[:4]} {national[4:7]} {national[7:]}"
+
+
 def describe_booking_status(status: str) -> str:
     return BOOKING_STATUS_WORDS.get(status, status)
 

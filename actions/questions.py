@@ -1,8 +1,10 @@
 """Answers to questions asked at any time, also in the middle of a payment.
 
 Most are fixed texts (domain.yml, utter_about_*); the balance needs the
-booking, so it is an action. The rules in data/rules.yml run the payment form
-again afterwards, which asks its current question once more.
+booking, so it is an action. Inside the payment form the turn reader
+(actions/form/reader.py) answers them itself and the form asks its question again.
+Outside it, the classifier's intent alone is not enough: the message must be
+about a booking or a payment, else the out-of-scope answer is given.
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form.turn import latest_text
 from parsing import find_booking_reference_key
+from parsing.cues import about_wallet_not_booking, booking_cue, names_other_payee, payment_cue
 from payments.limits.policy import describe_wait
 from payments.service import LookupOutcome, PaymentService
 from actions.presentation import tell_booking_summary
@@ -36,25 +40,39 @@ class ActionAnswerBalance(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        reference = _reference_asked_about(tracker)
-        if not reference:
-            dispatcher.utter_message(response="utter_balance_needs_booking")
+        in_payment = (tracker.active_loop or {}).get("name") == "payment_form"
+        text = latest_text(tracker)
+        if not in_payment and not find_booking_reference_key(text) and (
+            names_other_payee(text) or about_wallet_not_booking(text) or not (payment_cue(text) or booking_cue(text))
+        ):
+            # "what's my bank balance?" taken for this intent: a booking's
+            # balance is only shown when the message is about one.
+            dispatcher.utter_message(response="utter_out_of_scope")
             return []
-        key = find_booking_reference_key(reference)
-        try:
-            # Counted like the form's lookups: the balance question must not be a way to enumerate.
-            lookup = await call_payments(PaymentService.look_up_booking, tracker.sender_id, key) if key else None
-        except ServiceFailure as failure:
-            apologise(dispatcher, failure)
-            return []
-        if lookup is not None and lookup.outcome is LookupOutcome.LOCKED_OUT:
-            dispatcher.utter_message(response="utter_booking_lookups_paused",
-                                     support_contact=settings().support_contact,
-                                     retry_in=describe_wait(lookup.retry_after or timedelta(0)))
-            return []
-        booking = lookup.booking if lookup is not None else None
-        if booking is None:
-            dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
-            return []
-        tell_booking_summary(dispatcher, booking)
+        await answer_balance(dispatcher, tracker)
         return []
+
+
+async def answer_balance(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Show the balance of the booking asked about, or of the payment's booking."""
+    reference = _reference_asked_about(tracker)
+    if not reference:
+        dispatcher.utter_message(response="utter_balance_needs_booking")
+        return
+    key = find_booking_reference_key(reference)
+    try:
+        # Counted like the form's lookups: the balance question must not be a way to enumerate.
+        lookup = await call_payments(PaymentService.look_up_booking, tracker.sender_id, key) if key else None
+    except ServiceFailure as failure:
+        apologise(dispatcher, failure)
+        return
+    if lookup is not None and lookup.outcome is LookupOutcome.LOCKED_OUT:
+        dispatcher.utter_message(response="utter_booking_lookups_paused",
+                                 support_contact=settings().support_contact,
+                                 retry_in=describe_wait(lookup.retry_after or timedelta(0)))
+        return
+    booking = lookup.booking if lookup is not None else None
+    if booking is None:
+        dispatcher.utter_message(response="utter_balance_unknown_booking", booking_reference=reference)
+        return
+    tell_booking_summary(dispatcher, booking)

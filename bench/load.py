@@ -65,7 +65,8 @@ def payment_script(customer: Customer, otp: str) -> List[Tuple[str, str]]:
         (customer.booking_reference, "amount"),
         (str(PAYMENT_AMOUNT), "payment channel"),
         ("ecocash", "mobile number"),
-        (customer.msisdn, "otp"),
+        (customer.msisdn, "shall i go ahead"),  # the payment said back before any OTP
+        ("yes", "otp"),
         (otp, "payment received"),
     ]
 

@@ -144,11 +144,11 @@ def measure_with_slow_call(running: LoopbackStack, store: BookingStore, slow: lo
     """10 customers pay while ``slow``'s OTP submission waits on O'mari's timeout."""
     script = load.payment_script(slow, OTP)
     script[4] = (load.SLOW_MSISDN, "otp")
-    ready = load.pay(running.rasa_url, slow, OTP, script[:5])  # up to the OTP question
+    ready = load.pay(running.rasa_url, slow, OTP, script[:-1])  # up to the OTP question
     if ready.errors:
         return {"error": ready.errors[0]}
     with ThreadPoolExecutor(max_workers=1) as pool:
-        slow_turn = pool.submit(load.pay, running.rasa_url, slow, OTP, script[5:])
+        slow_turn = pool.submit(load.pay, running.rasa_url, slow, OTP, script[-1:])
         if not _slow_debit_held(running):
             return {"error": "the slow call never reached the sandbox"}
         result = load.pay_concurrently(running.rasa_url, customers, OTP)

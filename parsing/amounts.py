@@ -128,6 +128,11 @@ class _Number(NamedTuple):
     currency: Optional[str]
     percent: bool
     other_reading: Optional[Decimal] = None  # "1.500": 1500 beside 1.50
+    cents: bool = False  # "40 cents": a hundredth of the currency, added to the whole amount
+
+
+# Words that make the number before them cents: "27 dollars and 40 cents".
+_CENT_WORDS = frozenset({"cents", "cent", "c", "ct", "cts", "sents", "sent"})
 
 
 def parse_amount(text: str) -> AmountChoice:
@@ -140,7 +145,7 @@ def parse_amount(text: str) -> AmountChoice:
     words = _amount_words(text)
     numbers = list(_numbers(words))
     currencies = _currencies_named(words, numbers)
-    amounts = [number for number in numbers if not number.percent]
+    amounts = _with_cents_added([number for number in numbers if not number.percent])
     if amounts:
         return _explicit_amount(amounts, currencies)
     share = next((share for share, names in _SHARE_WORDS if names.intersection(words)), None)
@@ -150,6 +155,29 @@ def parse_amount(text: str) -> AmountChoice:
     if share is None:
         raise InvalidInput("not_a_number")
     return AmountChoice(None, share, next(iter(currencies)) if len(currencies) == 1 else None, currencies)
+
+
+def _with_cents_added(amounts: List[_Number]) -> List[_Number]:
+    """Fold "40 cents" into the whole amount before it, so no figure is left unread.
+
+    "27 dollars and 40 cents" is 27.40 and "40 cents" alone 0.40. Cents that
+    cannot be a part of one amount (two of them, or 150 cents after dollars)
+    are kept as a separate figure, so the message reads as two amounts and
+    the customer is asked which they meant, never charged one of them.
+    """
+    cents = [number for number in amounts if number.cents]
+    if not cents:
+        return amounts
+    wholes = [number for number in amounts if not number.cents]
+    part = cents[0]
+    if len(cents) != 1 or part.value is None or part.decimals or not 0 <= part.value < 100:
+        return amounts
+    if not wholes:
+        return [part._replace(value=part.value / 100, decimals=2, cents=False)]
+    whole = wholes[0]
+    if len(wholes) != 1 or whole.value is None or whole.decimals or whole.other_reading is not None:
+        return amounts
+    return [whole._replace(value=whole.value + part.value / 100, decimals=2, currency=whole.currency or part.currency)]
 
 
 def _amount_words(text: str) -> List[str]:
@@ -180,7 +208,8 @@ def _numbers(words: Sequence[str]) -> Iterator[_Number]:
             # "50 k", "2 thousand" and "1.5 million" are one number, like "2k".
             scale = 1 if match.group("thousands") else _scale_word(words, index + 1)
             end = index + 1 if scale == 1 else index + 2
-            yield _digits_number(match, scale, _neighbours(words, index, end))
+            number = _digits_number(match, scale, _neighbours(words, index, end))
+            yield number._replace(cents=_cents_follow(words, end))
             index = end
         elif words[index] in _NUMBER_WORDS:
             end = index + 1
@@ -192,11 +221,16 @@ def _numbers(words: Sequence[str]) -> Iterator[_Number]:
                 value, end = None if value is None else value * 1000, end + 1
             currency, percent = _neighbours(words, index, end)
             # A lone "one" is usually a pronoun ("this one"), not a dollar.
-            if words[index:end] != ["one"] or currency or percent:
-                yield _Number(None if value is None else Decimal(value), 0, currency, percent)
+            cents = _cents_follow(words, end)
+            if words[index:end] != ["one"] or currency or percent or cents:
+                yield _Number(None if value is None else Decimal(value), 0, currency, percent, cents=cents)
             index = end
         else:
             index += 1
+
+
+def _cents_follow(words: Sequence[str], index: int) -> bool:
+    return index < len(words) and words[index] in _CENT_WORDS
 
 
 def _scale_word(words: Sequence[str], index: int) -> int:
@@ -232,9 +266,13 @@ def _digits_number(match: re.Match, scale: int, neighbours: Tuple[Optional[str],
 
 def _explicit_amount(amounts: Sequence[_Number], currencies: FrozenSet[str]) -> AmountChoice:
     chosen = [number for number in amounts if number.currency] or list(amounts)
-    value, decimals, currency, _, other_reading = chosen[0]
+    value, decimals, currency, _, other_reading, _ = chosen[0]
     if len({(number.value, number.currency) for number in chosen}) != 1 or value is None:
         raise InvalidInput("not_a_number")  # several different amounts: do not pick one
+    if any(number.value != value for number in amounts):
+        # "$50 for 2 people": every figure must be accounted for before money
+        # moves; one left over is asked about, never dropped.
+        raise InvalidInput("several_numbers")
     if other_reading is not None:
         readings = tuple(_checked(reading, 0).quantize(CENT) for reading in (value, other_reading))
         raise AmbiguousAmount((readings[0], readings[1]), currencies)

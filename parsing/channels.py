@@ -3,37 +3,101 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
-from typing import Mapping, Tuple
+from typing import Mapping, Optional, Tuple
 
 from parsing.text import InvalidInput, clean_text
 
 CHANNEL_NAMES: Mapping[str, str] = MappingProxyType(
     {"ecocash": "Ecocash", "onemoney": "OneMoney", "zimswitch": "ZimSwitch"}
 )
+# The order the channel question lists them in (its buttons): "the second one" is OneMoney.
+CHANNEL_ORDER: Tuple[str, ...] = ("ecocash", "onemoney", "zimswitch")
 # Every way customers name a channel. A space in a synonym also matches a
 # dash, an underscore or nothing, so "eco cash" covers "EcoCash" and "Eco-Cash".
 _SYNONYMS: Mapping[str, Tuple[str, ...]] = MappingProxyType({
-    # Typos customers really send are listed too (the NLU lookup table in
-    # data/nlu/entities.yml names the same ones).
-    "ecocash": ("eco cash", "eko cash", "econet", "ecocsh", "ecocah", "ecoash", "eco cah"),
-    "onemoney": ("one money", "net one", "one mony", "1 money", "1money"),
-    "zimswitch": ("zim switch", "zim swich", "zipit", "bank card", "bank", "card", "visa", "mastercard"),
+    # Typos and short forms customers really send; the NLU lookup table in
+    # data/nlu/entities.yml names the same ones.
+    "ecocash": ("eco cash", "eko cash", "econet", "ecocsh", "ecocah", "ecoash", "eco cah", "eco", "ekocash",
+                "ecocashi", "ekokesh", "ecokesh"),
+    "onemoney": ("one money", "net one", "one mony", "1 money", "1money", "onemoni", "one mone", "wanmani",
+                 "netone"),
+    "zimswitch": ("zim switch", "zim swich", "zimswich", "zipit", "bank card", "bank", "card", "visa",
+                  "mastercard", "zimsw", "swipe"),
 })
-# The menu lists the channels in this order; other bare digits are not choices.
-_MENU_CHOICES = {"1": "ecocash", "2": "onemoney", "3": "zimswitch"}
 _PATTERNS = {
     channel: re.compile(r"\b(?:%s)\b" % "|".join(
         r"[\s_-]*".join(map(re.escape, synonym.split())) for synonym in synonyms))
     for channel, synonyms in _SYNONYMS.items()
 }
 
+# "the last one", "number 2", "option 1", "the second one", in English, Shona
+# and Ndebele: a position in the question's list, only ever read as the
+# whole reply to that question (a "2" inside a sentence is not a choice).
+_POSITION_WORDS: Mapping[str, int] = MappingProxyType({
+    "1": 0, "first": 0, "1st": 0, "yekutanga": 0, "rekutanga": 0, "eyokuqala": 0, "okuqala": 0,
+    "2": 1, "second": 1, "2nd": 1, "middle": 1, "yechipiri": 1, "rechipiri": 1, "chipiri": 1,
+    "eyesibili": 1, "yesibili": 1, "esibili": 1, "yepakati": 1, "ephakathi": 1,
+    "3": 2, "third": 2, "3rd": 2, "yechitatu": 2, "rechitatu": 2, "eyesithathu": 2,
+    "yesithathu": 2,
+    "last": -1, "yekupedzisira": -1, "rekupedzisira": -1, "eyokucina": -1, "eyokugcina": -1,
+    "yokugcina": -1, "yokucina": -1,
+})
+_FILLER = re.compile(
+    r"\b(?:i|ll|will|would|take|choose|pick|want|go|with|use|the|a|one|option|choice|number|no|nr|num|"
+    r"please|pls|plz|thanks|thank|you|ndapota|ndinoda|ndatora|ngicela|ngiyacela|ngifuna|ngithatha|"
+    r"iyo|icho|ye|yo|nhamba|inombolo|sarudzo|ukukhetha|that|is|it)\b|[#.:,!()]",
+    re.IGNORECASE,
+)
+
 
 def parse_channel(text: str) -> str:
-    """Return the key in :data:`CHANNEL_NAMES` of the one channel named in ``text``."""
+    """Return the key in :data:`CHANNEL_NAMES` of the one channel named in ``text``.
+
+    A bare position ("2", "the last one", "yechipiri") counts too: this is only
+    called on the reply to the channel question or on a channel the NLU found.
+    """
     cleaned = clean_text(text).strip().lower()
-    if cleaned in _MENU_CHOICES:
-        return _MENU_CHOICES[cleaned]
     named = {channel for channel, pattern in _PATTERNS.items() if pattern.search(cleaned)}
-    if len(named) != 1:  # none, or "ecocash or onemoney": ask again
+    if len(named) == 1:
+        return named.pop()
+    if named:  # "ecocash or onemoney": ask again
         raise InvalidInput("unknown_channel")
-    return named.pop()
+    position = channel_position(cleaned)
+    if position is None:
+        raise InvalidInput("unknown_channel")
+    return CHANNEL_ORDER[position]
+
+
+# "one" alone may mean OneMoney or "this one": a number word is a position
+# only after "option", "number" or "choice".
+_NUMBERED = re.compile(r"\b(option|number|no|nr|choice|nhamba|inombolo|sarudzo)\s*(one|two|three)\b")
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3"}
+
+
+# Inside a sentence these name other things too ("do I need a visa?", "my bank"):
+# they count only as the whole reply to the channel question.
+_WEAK_SYNONYMS = frozenset({"bank", "card", "visa", "mastercard", "swipe", "bank card"})
+_NAMED_PATTERNS = {
+    channel: re.compile(r"\b(?:%s)\b" % "|".join(
+        r"[\s_-]*".join(map(re.escape, synonym.split())) for synonym in synonyms if synonym not in _WEAK_SYNONYMS))
+    for channel, synonyms in _SYNONYMS.items()
+}
+
+
+def named_channel(text: str) -> Optional[str]:
+    """The one channel named outright (never by position or a weak word) anywhere in ``text``, or None."""
+    cleaned = clean_text(text).lower()
+    named = {channel for channel, pattern in _NAMED_PATTERNS.items() if pattern.search(cleaned)}
+    return named.pop() if len(named) == 1 else None
+
+
+def channel_position(text: str) -> Optional[int]:
+    """The index into :data:`CHANNEL_ORDER` a reply names by position, or None."""
+    cleaned = _NUMBERED.sub(lambda match: f"{match.group(1)} {_NUMBER_WORDS[match.group(2)]}", clean_text(text).lower())
+    words = cleaned.split()
+    positions = {_POSITION_WORDS[word.strip("#.,!?")] for word in words if word.strip("#.,!?") in _POSITION_WORDS}
+    rest = _FILLER.sub(" ", " ".join(word for word in words if word.strip("#.,!?") not in _POSITION_WORDS))
+    if len(positions) != 1 or rest.strip():
+        return None  # "1 or 2", or a sentence that says more than a choice
+    position = positions.pop()
+    return position if position >= 0 else len(CHANNEL_ORDER) + position

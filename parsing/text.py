@@ -21,7 +21,7 @@ class InvalidInput(ValueError):
 
 
 def clean_text(text: object) -> str:
-    """NFKC-normalise, make every decimal digit ASCII, drop control characters.
+    """NFKC-normalise, make every decimal digit ASCII and every dash "-", drop control characters.
 
     Slot values can be None or a list when a slot is filled oddly; they read as
     empty text, so each parser fails with its own reason instead of a TypeError.
@@ -39,6 +39,8 @@ def _clean_char(char: str) -> str:
         return str(unicodedata.decimal(char))
     if char.isspace():
         return " "
+    if unicodedata.category(char) == "Pd":  # en and em dashes, as phones autocorrect "BK-T005"
+        return "-"
     if unicodedata.category(char).startswith("C"):  # control, format, unassigned
         return ""
     return char

@@ -80,14 +80,34 @@ class AmountQuestion:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
     ) -> SlotValues:
-        """"1.500" is 1.50 or 1,500: name both and let the customer choose; it is no wrong answer."""
+        """"1.500" is 1.50 or 1,500: name the readings the balance allows and let the customer choose.
+
+        It is no wrong answer. A reading above the balance is never offered.
+        """
         try:
             refuse_other_currencies(booking, ambiguous.currencies)
         except AmountRejected as error:
             return reject(
                 "amount", dispatcher, tracker, f"utter_invalid_amount_{error.reason}", currency=booking.currency
             )
-        first, second = ambiguous.readings
+        # Never offer a reading the booking cannot take: only those up to the balance.
+        readings = [reading for reading in ambiguous.readings if reading <= booking.balance_due]
+        if not readings:
+            return reject(
+                "amount",
+                dispatcher,
+                tracker,
+                "utter_invalid_amount_above_balance",
+                balance_due=format_money(booking.balance_due, booking.currency),
+            )
+        if len(readings) == 1:
+            dispatcher.utter_message(
+                response="utter_ask_amount_one_reading",
+                reading=format_money(readings[0], booking.currency),
+                payload=f"{readings[0]} {booking.currency}",
+            )
+            return {"amount": None, "invalid_answers": invalid_answers(tracker)}
+        first, second = readings
         dispatcher.utter_message(
             response="utter_ask_amount_reading",
             first_reading=format_money(first, booking.currency),

@@ -49,6 +49,14 @@ class Corrections:
         text = latest_text(tracker)
         return {"amount": text} if amount_mentioned(text, intent) else {}
 
+    @staticmethod
+    def changed(before: Dict[Text, Any], tracker: Tracker) -> Set[Text]:
+        """The answers given earlier that this turn replaced with another value."""
+        return {
+            slot for slot in PAYMENT_INPUTS
+            if before[slot] and tracker.get_slot(slot) and tracker.get_slot(slot) != before[slot]
+        }
+
     async def after_answers(
         self,
         before: Dict[Text, Any],
@@ -59,10 +67,7 @@ class Corrections:
         """What this turn's answers (``given``) mean for the ones given earlier (``before``)."""
         updates: SlotValues = {}
         booking = tracker.get_slot("booking_reference")
-        changed = {
-            slot for slot in PAYMENT_INPUTS
-            if before[slot] and tracker.get_slot(slot) and tracker.get_slot(slot) != before[slot]
-        }
+        changed = self.changed(before, tracker)
         if "booking_reference" in changed and "amount" not in given:
             updates["amount"] = None  # chosen against another booking's balance: ask again
         early = tracker.get_slot("amount_given_early")

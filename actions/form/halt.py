@@ -36,6 +36,7 @@ class HaltReason(str, enum.Enum):
     WALLET_OTP_LIMIT = "wallet_otp_limit"
     LOOKUPS_PAUSED = "lookups_paused"
     BALANCE_IN_PROGRESS = "balance_in_progress"
+    HANDED_OVER = "handed_over"  # "talk to a person" at a question
     # Messages that answer nothing (actions/form/non_answers.py):
     NOT_A_PAYMENT = "not_a_payment"
     OTP_AFTER_CLOSE = "closed_payment_code"

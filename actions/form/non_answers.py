@@ -52,7 +52,7 @@ class NonAnswers:
             )
             return [SlotSet(HALT_SLOT, HaltReason.OTP_AFTER_CLOSE.value)]
         if intent == NEW_OTP_INTENT and not starting:
-            return await self._new_otp_in_payment(dispatcher, tracker)
+            return await self.new_otp_in_payment(dispatcher, tracker)
         return None
 
     @staticmethod
@@ -64,7 +64,7 @@ class NonAnswers:
         undone = [SlotSet(slot, value_before_this_turn(tracker, slot)) for slot in tracker.slots_to_validate()]
         return undone + [SlotSet("invalid_answers", tracker.get_slot("invalid_answers") or 0)]
 
-    async def _new_otp_in_payment(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    async def new_otp_in_payment(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         transaction_reference = tracker.get_slot("transaction_reference")
         keep_going = SlotSet("invalid_answers", tracker.get_slot("invalid_answers") or 0)
         if not transaction_reference or tracker.get_slot("payment_outcome"):

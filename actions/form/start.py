@@ -20,7 +20,9 @@ from actions.form.halt import (
     halt_on_limit,
     halt_on_service_failure,
 )
-from actions.form.rejection import reject
+from actions.form.confirmation import is_confirmed
+from actions.form.reading import CONFIRMATION_SLOT
+from actions.form.rejection import invalid_answers
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from parsing import booking_reference_key
@@ -42,8 +44,8 @@ class PaymentStarter:
 
     @staticmethod
     def is_ready(tracker: Tracker) -> bool:
-        """All four answers are known and no payment is open or ended."""
-        return all(tracker.get_slot(slot) for slot in _NEEDED) and not any(
+        """All four answers are known, the customer said yes to exactly these, and no payment is open or ended."""
+        return all(tracker.get_slot(slot) for slot in _NEEDED) and is_confirmed(tracker) and not any(
             tracker.get_slot(slot) for slot in _BLOCKERS
         )
 
@@ -94,13 +96,12 @@ class PaymentStarter:
         if start.outcome is StartOutcome.BALANCE_IN_PROGRESS:
             return self._balance_in_progress(start, dispatcher, tracker)
         if start.outcome is StartOutcome.NOT_REGISTERED:
-            return reject(
-                "phone_number",
-                dispatcher,
-                tracker,
-                "utter_phone_not_registered",
-                masked_phone=mask_phone_for_customer(msisdn),
+            # Asked after the yes, so the number is no answer to the question open now:
+            # it is cleared and asked again (and said back again before a new OTP).
+            dispatcher.utter_message(
+                response="utter_phone_not_registered", masked_phone=mask_phone_for_customer(msisdn)
             )
+            return {"phone_number": None, CONFIRMATION_SLOT: None, "invalid_answers": invalid_answers(tracker) + 1}
         return {"phone_number": msisdn, **halt(_HALT_OF_OUTCOME[start.outcome])}
 
     @staticmethod
@@ -123,4 +124,4 @@ class PaymentStarter:
             booking_reference=booking_reference,
             available=format_money(start.available, start.currency),
         )
-        return {"amount": None}
+        return {"amount": None, CONFIRMATION_SLOT: None}

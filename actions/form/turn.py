@@ -65,3 +65,41 @@ def inputs_given_this_turn(tracker: Tracker) -> Dict[Text, Any]:
 def gave_another_answer(tracker: Tracker, slot: Text) -> bool:
     """True when the latest message offered an answer to a question other than ``slot``'s."""
     return any(other != slot for other in inputs_given_this_turn(tracker))
+
+
+def last_bot_response(tracker: Tracker) -> Optional[Text]:
+    """The name of the response the assistant said last before the latest message, if any."""
+    for event in reversed(tracker.events[: max(_last_user_event_index(tracker), 0)]):
+        if event.get("event") == "bot":
+            return ((event.get("metadata") or {}).get("utter_action")) or None
+    return None
+
+
+def take_only(tracker: Tracker, answers: Dict[Text, Any]) -> Dict[Text, Any]:
+    """Make ``answers`` this turn's only candidates, as if the slot mappings had found just them.
+
+    The slot mappings read the message by intent; the turn reader reads it by
+    the question asked. What the mappings took and the reader did not is put
+    back as it was (the returned values must be set again in Rasa), and
+    ``tracker`` is left as rasa-sdk would build it for ``answers``, so each
+    ``validate_<slot>`` sees exactly the reader's candidates.
+    """
+    candidates = tracker.slots_to_validate()
+    undone = {slot: value_before_this_turn(tracker, slot) for slot in candidates if slot not in answers}
+    count = _trailing_slot_events(tracker)
+    if count:
+        del tracker.events[-count:]
+    tracker.slots.update(undone)
+    for slot, value in answers.items():
+        tracker.events.append({"event": "slot", "name": slot, "value": value, "timestamp": None})
+        tracker.slots[slot] = value
+    return undone
+
+
+def _trailing_slot_events(tracker: Tracker) -> int:
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "slot":
+            break
+        count += 1
+    return count

@@ -33,6 +33,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.form.amount import AmountQuestion
+from actions.form.confirmation import say_change_aloud, stale_confirmation
 from actions.form.corrections import Corrections
 from actions.form.halt import (
     HALT_SLOT,
@@ -43,7 +44,10 @@ from actions.form.halt import (
     halt_on_service_failure,
 )
 from actions.form.non_answers import NonAnswers
+from actions.form.opening import OpeningMessage
 from actions.form.otp import OtpQuestion
+from actions.form.reader import QuestionReader
+from actions.form.reading import CONFIRMATION_SLOT, ReadingKind
 from actions.form.rejection import reject
 from actions.form.start import PaymentStarter
 from actions.form.turn import (
@@ -76,6 +80,8 @@ class ValidatePaymentForm(FormValidationAction):
         self.payment_start = PaymentStarter()
         self.corrections = Corrections(self.amount_question)
         self.non_answers = NonAnswers(self.payment_start)
+        self.opening = OpeningMessage()
+        self.reader = QuestionReader(self.non_answers)
 
     def name(self) -> Text:
         return "validate_payment_form"
@@ -183,22 +189,49 @@ class ValidatePaymentForm(FormValidationAction):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Validate this turn's answers, then start the payment if it is now ready.
+        """Read this turn, validate its answers, then start the payment if it is now ready.
 
-        Starting here rather than inside ``validate_phone_number`` means the
-        OTP is requested the moment booking, amount, channel and number are all
-        known, whichever order the customer gave them in.
+        The opening message must carry two signals (``opening``); every later
+        message is read at the question asked (``reader``: cancel, answer,
+        change, new code, question, reaction, nothing, in that order), and only
+        the answers it finds reach the ``validate_<slot>`` methods. Starting
+        here rather than inside a question means the OTP is requested the
+        moment the customer says yes to the payment said back, whichever order
+        the answers came in.
         """
-        non_answer = await self.non_answers.events_for(dispatcher, tracker)
-        if non_answer is not None:
-            return non_answer
+        starting = tracker.get_slot("requested_slot") is None
+        prelude: List[EventType] = []
+        if starting:
+            non_answer = await self.non_answers.events_for(dispatcher, tracker)
+            if non_answer is not None:
+                return non_answer
+            refused = self.opening.refusal(dispatcher, tracker)
+            if refused is not None:
+                return refused
+            self.reader.add_named_answers(tracker)
+        else:
+            reading = self.reader.read(tracker)
+            prelude = self.reader.keep_only_answers(reading, tracker)
+            settled = await self.reader.settle(reading, dispatcher, tracker)
+            if settled is not None:
+                tracker.add_slots(settled)
+                return prelude + settled
+            if reading.kind is ReadingKind.CONFIRM:
+                yes = tracker.get_slot(CONFIRMATION_SLOT)  # set by the reader: the details said back
+                prelude += [SlotSet(CONFIRMATION_SLOT, yes), SlotSet("invalid_answers", 0)]
         before: Dict[Text, Any] = {slot: value_before_this_turn(tracker, slot) for slot in PAYMENT_INPUTS}
         given = set(inputs_given_this_turn(tracker))
-        events = await super().get_validation_events(dispatcher, tracker, domain)
+        events = prelude + await super().get_validation_events(dispatcher, tracker, domain)
         tracker.add_slots(events)
         follow_up = await self.corrections.after_answers(before, given, dispatcher, tracker)
         tracker.add_slots(follow_up)
         events.extend(follow_up)
+        if not starting and self.corrections.changed(before, tracker) and not tracker.get_slot(HALT_SLOT):
+            await say_change_aloud(dispatcher, tracker)
+        if stale_confirmation(tracker):
+            # The yes was for other details: say the new ones back before any OTP.
+            tracker.slots[CONFIRMATION_SLOT] = None
+            events.append(SlotSet(CONFIRMATION_SLOT, None))
         if self.payment_start.is_ready(tracker):
             started = await self.payment_start.start(tracker.get_slot("phone_number"), dispatcher, tracker)
             tracker.slots.update(started)

@@ -17,6 +17,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from parsing.cues import code_cue
+
 CLOSED_PAYMENT = "closed_payment"
 _DETAILS = ("booking_reference", "amount", "payment_channel", "phone_number")
 
@@ -55,8 +57,12 @@ class ActionSendFreshOtp(Action):
     ) -> List[EventType]:
         details = closed_payment(tracker)
         if details is None:
-            # Nothing closed to resend: a new code needs a payment, so start one.
-            dispatcher.utter_message(response="utter_no_payment_to_resend")
+            # Nothing closed to resend. "send me the wifi code" taken for this
+            # intent is not about an OTP at all; the form, run next, does not
+            # start on this intent alone (actions/form/opening.py).
+            text = str((tracker.latest_message or {}).get("text") or "")
+            dispatcher.utter_message(response="utter_no_payment_to_resend" if code_cue(text) else "utter_out_of_scope")
             return []
         # The form, activated next, validates these like answers and requests the OTP.
+        # A new payment: its details are said back before O'mari is asked (actions/form/confirmation.py).
         return [SlotSet(slot, value) for slot, value in details.items()] + [SlotSet(CLOSED_PAYMENT, None)]

@@ -14,6 +14,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.form.turn import latest_text
+from parsing.cues import status_cue
 from payments.service import PaymentService
 from payments.store.models import TransactionStatus
 from actions.presentation import format_money, receipt_response
@@ -54,23 +56,34 @@ class ActionPaymentStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        try:
-            latest = await call_payments(PaymentService.latest_payment, tracker.sender_id)
-            expired = latest is not None and await call_payments(PaymentService.otp_expired, latest[0])
-        except ServiceFailure as failure:
-            apologise(dispatcher, failure)
+        in_payment = (tracker.active_loop or {}).get("name") == "payment_form"
+        if not in_payment and not status_cue(latest_text(tracker)):
+            # "did my parcel arrive?" taken for this intent: not ours to answer
+            # with a payment's state (the classifier alone is never enough).
+            dispatcher.utter_message(response="utter_out_of_scope")
             return []
-        if latest is None:
-            dispatcher.utter_message(response="utter_payment_status_none")
-            return []
-        transaction, booking = latest
-        dispatcher.utter_message(
-            response=status_response_for(transaction.status, expired, settings().uses_sandbox),
-            amount=format_money(transaction.amount, transaction.currency),
-            booking_reference=booking.reference,
-            payment_reference=transaction.payment_reference or "-",
-            balance_due=format_money(booking.balance_due, booking.currency),
-            otp_reference=transaction.otp_reference or "-",
-            support_contact=settings().support_contact,
-        )
+        await tell_payment_status(dispatcher, tracker)
         return []
+
+
+async def tell_payment_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Say what happened to the chat's latest payment (also from inside the form)."""
+    try:
+        latest = await call_payments(PaymentService.latest_payment, tracker.sender_id)
+        expired = latest is not None and await call_payments(PaymentService.otp_expired, latest[0])
+    except ServiceFailure as failure:
+        apologise(dispatcher, failure)
+        return
+    if latest is None:
+        dispatcher.utter_message(response="utter_payment_status_none")
+        return
+    transaction, booking = latest
+    dispatcher.utter_message(
+        response=status_response_for(transaction.status, expired, settings().uses_sandbox),
+        amount=format_money(transaction.amount, transaction.currency),
+        booking_reference=booking.reference,
+        payment_reference=transaction.payment_reference or "-",
+        balance_due=format_money(booking.balance_due, booking.currency),
+        otp_reference=transaction.otp_reference or "-",
+        support_contact=settings().support_contact,
+    )

@@ -32,6 +32,7 @@ PAYMENT_SLOTS = (
     "amount_given_early",
     "payment_channel",
     "phone_number",
+    "payment_confirmed",
     "otp",
     "transaction_reference",
     "otp_reference",
@@ -57,6 +58,7 @@ HALT_RESPONSES: Dict[HaltReason, Optional[Text]] = {
     HaltReason.WALLET_OTP_LIMIT: None,
     HaltReason.LOOKUPS_PAUSED: None,
     HaltReason.BALANCE_IN_PROGRESS: None,
+    HaltReason.HANDED_OVER: "utter_human_handoff",
 }
 # Halts that keep the closed payment's "Send a fresh OTP" offer standing.
 KEEPS_FRESH_OTP_OFFER = frozenset({HaltReason.NOT_A_PAYMENT, HaltReason.OTP_AFTER_CLOSE})
@@ -139,7 +141,7 @@ class ActionConcludePayment(Action):
         if halt:
             response = HALT_RESPONSES.get(halt)
             if response:
-                dispatcher.utter_message(response=response)
+                dispatcher.utter_message(response=response, support_contact=settings().support_contact)
         elif outcome in ("success", "declined"):
             await self._report_settled(outcome, tracker.get_slot("transaction_reference"), dispatcher)
         elif outcome in OUTCOME_RESPONSES:

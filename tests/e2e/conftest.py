@@ -205,6 +205,22 @@ class Chat:
         """Say ``message``; every reply's text joined, lower-cased, without *bold* marks."""
         return "\n".join(r.get("text") or "" for r in self.say(message)).lower().replace("*", "")
 
+    def confirm(self, message: str = "yes") -> str:
+        """Say yes to the payment said back (booking, amount, channel, number): O'mari is asked for the OTP.
+
+        The reply before must be that summary: a test that expects it fails here if it never came.
+        """
+        assert "shall i go ahead?" in self.text_of_last_replies(), self.text_of_last_replies()
+        return self.text(message)
+
+    def say_and_confirm(self, message: str) -> str:
+        """Say a message that completes the payment's answers, then yes to the summary said back."""
+        self.text(message)
+        return self.confirm()
+
+    def text_of_last_replies(self) -> str:
+        return "\n".join(r.get("text") or "" for r in self.replies).lower().replace("*", "")
+
     @property
     def buttons(self) -> List[Dict[str, str]]:
         return [button for reply in self.replies for button in reply.get("buttons", [])]

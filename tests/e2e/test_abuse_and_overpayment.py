@@ -21,9 +21,8 @@ STRANGERS_WALLET = "263772555001"
 
 def test_eight_chats_flooding_one_wallet_send_three_otps(stack: Stack, bookings) -> None:
     """Eight REST senders, each asking an OTP for the same stranger's number: three SMS, not eight."""
-    replies = [
-        Chat(stack, f"flood-{n}").text(f"pay 5 usd for {SLYKER} with ecocash from 0772 555 001") for n in range(8)
-    ]
+    message = f"pay 5 usd for {SLYKER} with ecocash from 0772 555 001"
+    replies = [Chat(stack, f"flood-{n}").say_and_confirm(message) for n in range(8)]
     sent = [reply for reply in replies if "o'mari has sent a one-time pin" in reply]
     refused = [reply for reply in replies if "to one wallet number" in reply]
     assert (len(sent), len(refused)) == (3, 5), replies
@@ -43,7 +42,7 @@ def test_a_second_chat_cannot_pay_a_balance_a_pending_debit_holds(stack: Stack, 
 
     second = Chat(stack, "overlap-second")
     reach_otp_refused = [second.text("pay"), second.text(SLYKER), second.text("the full balance"),
-                         second.text("ecocash"), second.text("0772555002")]
+                         second.text("ecocash"), second.text("0772555002"), second.confirm()]
     refusal = reach_otp_refused[-1]
     assert "a payment of us$800.00 on booking bk-slyker-tech-20251023 is already in progress" in refusal
     assert "nothing left to pay" in refusal
@@ -62,10 +61,11 @@ def test_a_second_chat_is_offered_what_is_left(stack: Stack, bookings) -> None:
     first = Chat(stack, "partial-first")
     reach_otp(first, SLYKER, "500", "ecocash", "0772555001")
     second = Chat(stack, "partial-second")
-    refusal = second.text(f"pay 800 usd for {SLYKER} with ecocash from 0772555002")
+    refusal = second.say_and_confirm(f"pay 800 usd for {SLYKER} with ecocash from 0772555002")
     assert "a payment of us$500.00" in refusal and "us$300.00 is left to pay" in refusal
     assert "what amount" in refusal  # asked again, for what is left
-    assert "one-time pin" in second.text("300")
+    assert "shall i go ahead" in second.text("300")  # the new amount is said back first
+    assert "one-time pin" in second.confirm()
     assert [t.amount for t in stack.store.list_transactions(booking_reference=SLYKER)] == [
         Decimal("500.00"), Decimal("300.00")]
 
@@ -110,8 +110,15 @@ def test_unknown_references_pause_lookups_and_offer_a_person(stack: Stack, booki
 # -- griefing a wallet or a booking (issue 25, point 2) ----------------------------------------
 
 def ask_otp(say: Callable[[str], str], amount: str, phone: str = "") -> str:
-    """The conversation up to the OTP, in one message (and "use this number" on WhatsApp)."""
-    return say(f"pay {amount} usd for {SLYKER} with ecocash" + (f" from {phone}" if phone else ""))
+    """The conversation up to the OTP: one message, then yes to the payment said back.
+
+    Without a phone (WhatsApp, "use this number") the caller taps on from the number question.
+    """
+    said_back = say(f"pay {amount} usd for {SLYKER} with ecocash" + (f" from {phone}" if phone else ""))
+    if not phone:
+        return said_back
+    assert "shall i go ahead" in said_back, said_back
+    return say("yes")
 
 
 def test_strangers_cannot_lock_a_wallets_owner_out_of_paying(stack: Stack, bookings) -> None:
@@ -129,7 +136,8 @@ def test_strangers_cannot_lock_a_wallets_owner_out_of_paying(stack: Stack, booki
     assert "to one wallet number" in ask_otp(Chat(stack).text, "5", local)  # strangers are stopped
 
     ask_otp(owner.say, "50")
-    reply = owner.tap("Use this number")
+    assert "shall i go ahead" in owner.tap("Use this number")
+    reply = owner.tap("Yes, go ahead")
     assert "one-time pin" in reply and "reached" not in reply, reply
     assert "payment received" in owner.say(SANDBOX_OTP)
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("450.00")

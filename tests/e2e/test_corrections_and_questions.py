@@ -24,7 +24,7 @@ def debits(stack: Stack, transactions) -> dict:
 
 
 def test_opening_message_fills_every_slot_and_goes_straight_to_the_otp(chat: Chat, stack: Stack) -> None:
-    reply = chat.text(f"pay 50 usd for {T005} with ecocash from 0772123456")
+    reply = chat.say_and_confirm(f"pay 50 usd for {T005} with ecocash from 0772123456")
     assert "otp" in reply and "0772 xxx 456" in reply and "us$50.00" in reply, reply
     # Nothing was asked that the message already said.
     for question in ("booking reference", "what amount", "payment channel", "mobile number"):
@@ -68,15 +68,18 @@ def test_amount_corrected_at_the_channel_question_is_the_amount_charged(chat: Ch
     assert "payment channel" in reply  # the form carries on where it was
     chat.text("ecocash")
     assert "us$30.00" in chat.text("0772 123 456")
+    chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("430.00")
 
 
 def test_wrong_number_corrected_at_the_otp_question_moves_the_payment(chat: Chat, stack: Stack) -> None:
-    first = chat.text(f"pay 40 usd for {SLYKER} with ecocash from 0772123456")
+    first = chat.say_and_confirm(f"pay 40 usd for {SLYKER} with ecocash from 0772123456")
     assert "0772 xxx 456" in first
     reply = chat.text("sorry wrong number, use 0712000002")
-    assert "cancelled the earlier otp request" in reply and "0712 xxx 002" in reply, reply
+    # The first OTP request is cancelled and the new details said back before a new one.
+    assert "cancelled the earlier otp request" in reply and "0712 000 002" in reply, reply
+    assert "0712 xxx 002" in chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     transactions = booking_state(stack.store, SLYKER)["transactions"]
     assert sorted((t.msisdn, t.status) for t in transactions) == [
@@ -90,6 +93,7 @@ def test_channel_changed_at_the_phone_question(chat: Chat, stack: Stack) -> None
     assert "mobile number" in chat.text("ecocash")
     assert "mobile number" in chat.text("change the channel to onemoney")
     chat.text("0772 123 456")
+    chat.confirm()
     chat.text(SANDBOX_OTP)
     [transaction] = booking_state(stack.store, SLYKER)["transactions"]
     assert (transaction.customer_channel, transaction.status) == ("onemoney", "success")
@@ -154,9 +158,10 @@ def test_non_payment_messages_do_not_start_a_payment(chat: Chat, stack: Stack, m
 def test_correction_at_the_otp_question_restarts_with_the_new_answer(
     chat: Chat, stack: Stack, correction: str, amount: Decimal, channel: str
 ) -> None:
-    chat.text(f"pay 40 usd for {SLYKER} with ecocash from 0772123456")
+    chat.say_and_confirm(f"pay 40 usd for {SLYKER} with ecocash from 0772123456")
     reply = chat.text(correction)
     assert "cancelled the earlier otp request" in reply and f"us${amount}" in reply, reply
+    chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     transactions = booking_state(stack.store, SLYKER)["transactions"]
     assert sorted((t.status, t.amount, t.customer_channel) for t in transactions) == [

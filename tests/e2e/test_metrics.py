@@ -93,7 +93,8 @@ def pay(chat: Chat, phone: str) -> str:
     assert "amount" in chat.text(SLYKER)
     assert "payment channel" in chat.text("50")
     assert "mobile number" in chat.text("ecocash")
-    assert "otp" in chat.text(phone)
+    assert "shall i go ahead" in chat.text(phone)
+    assert "otp" in chat.confirm()
     return chat.text(SANDBOX_OTP)
 
 

@@ -91,10 +91,12 @@ def test_three_wrong_otps_offer_a_fresh_otp(chat: Chat, stack: Stack) -> None:
     chat.text("222222")
     assert "wrong too many times" in chat.text("333333")
     [fresh] = [b for b in chat.buttons if "fresh otp" in b["title"].lower()]
-    # The button asks O'mari for a new code for the same payment, with no questions again.
+    # The button fills the same payment, with no questions again: only the summary said back.
     reply = chat.text(fresh["payload"])
-    assert "otp" in reply and "0772 xxx 456" in reply and "us$50.00" in reply, reply
+    assert "shall i go ahead" in reply and "us$50.00" in reply, reply
     assert "what amount" not in reply and "payment channel" not in reply
+    reply = chat.confirm()
+    assert "otp" in reply and "0772 xxx 456" in reply and "us$50.00" in reply, reply
     assert "payment received" in chat.text(SANDBOX_OTP)
     failed, paid = stack.store.list_transactions(booking_reference=SLYKER)
     assert (failed.status, paid.status) == ("failed", "success")
@@ -110,7 +112,8 @@ def test_otp_request_limit_is_explained_and_omari_is_not_called(chat: Chat, stac
     chat.text(SLYKER)
     chat.text("10")
     chat.text("ecocash")
-    reply = chat.text("0772123456")
+    chat.text("0772123456")
+    reply = chat.confirm()
     assert "only send 3 otps per 15 minutes" in reply and "nothing was charged" in reply
     assert len(stack.sandbox_transactions()) == wallet_before
     assert len(stack.store.list_transactions(booking_reference=SLYKER)) == 3
@@ -163,7 +166,8 @@ STEPS: Dict[str, List[str]] = {
     "what amount would you like to pay": [SLYKER],
     "which payment channel would you like": [SLYKER, "50"],
     "what mobile number is your o'mari wallet": [SLYKER, "50", "ecocash"],
-    "please type the otp from the sms": [SLYKER, "50", "ecocash", "0772123456"],
+    "shall i go ahead": [SLYKER, "50", "ecocash", "0772123456"],
+    "please type the otp from the sms": [SLYKER, "50", "ecocash", "0772123456", "yes"],
 }
 MESSAGES_PER_STEP = 36
 SLOTS = ["otp", "amount", "transaction_reference", "payment_outcome", "payment_halt", "requested_slot",

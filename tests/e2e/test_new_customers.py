@@ -38,6 +38,7 @@ def test_thousands_grouped_with_a_space_are_charged_whole(chat: Chat, stack: Sta
     assert "payment channel" in chat.text("zwg 1 500")
     chat.text("ecocash")
     assert "zwg 1,500.00" in chat.text("0772123456")
+    chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     [paid] = stack.store.list_transactions(booking_reference=ZWG_BOOKING)
     assert paid.amount == Decimal("1500.00")
@@ -59,7 +60,7 @@ def test_another_currency_is_refused_naming_the_bookings_and_nothing_changes(
 
 def test_euros_in_the_opening_message_are_refused_not_charged_as_dollars(chat: Chat, stack: Stack) -> None:
     reply = chat.text(f"pay 50 euros for {SLYKER} with ecocash from 0772123456")
-    assert "paid in usd" in reply and "otp" not in reply, reply
+    assert "paid in usd" in reply and "shall i go ahead" not in reply, reply
     assert stack.store.list_transactions(booking_reference=SLYKER) == []
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("400.00")
 
@@ -71,14 +72,22 @@ def test_usd_on_the_zwg_booking_is_refused(chat: Chat, stack: Stack) -> None:
 
 
 def test_a_figure_with_two_readings_is_asked_about_and_not_counted_as_wrong(chat: Chat, stack: Stack) -> None:
-    chat.text(f"pay for {T005}")
+    chat.text(f"pay for {ZWG_BOOKING}")
     for _ in range(3):  # three times would end the payment if each counted as a wrong answer
         reply = chat.text("1.500")
-        assert "did you mean us$1.50 or us$1,500.00" in reply, reply
+        assert "did you mean zwg 1.50 or zwg 1,500.00" in reply, reply
     assert slots(stack, chat)["amount"] is None and slots(stack, chat)["invalid_answers"] == 0
-    [small] = [button for button in chat.buttons if button["title"] == "US$1.50"]
+    [small] = [button for button in chat.buttons if button["title"] == "ZWG 1.50"]
     assert "payment channel" in chat.text(small["payload"])
     assert slots(stack, chat)["amount"] == "1.50"
+
+
+def test_a_reading_above_the_balance_is_never_offered(chat: Chat, stack: Stack) -> None:
+    chat.text(f"pay for {T005}")  # balance US$850.00: "1.500" can only be US$1.50
+    reply = chat.text("1.500")
+    assert "did you mean us$1.50?" in reply and "1,500" not in reply, reply
+    titles = [button["title"] for button in chat.buttons]
+    assert "US$1.50" in titles and not any("1,500" in title for title in titles), titles
 
 
 # -- reactions -----------------------------------------------------------------------
@@ -142,8 +151,10 @@ def test_a_new_otp_in_words_after_three_wrong_does_what_the_button_does(
 ) -> None:
     three_wrong_otps(chat)
     reply = chat.text(request_in_words)
-    assert "0772 xxx 456" in reply and "us$50.00" in reply, reply
+    # The same payment, said back (a new OTP is a new payment): no question asked again.
+    assert "0772 123 456" in reply and "us$50.00" in reply and "shall i go ahead" in reply, reply
     assert "what amount" not in reply and "booking reference" not in reply
+    assert "0772 xxx 456" in chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     failed, paid = stack.store.list_transactions(booking_reference=SLYKER)
     assert (failed.status, paid.status) == ("failed", "success")
@@ -159,6 +170,7 @@ def test_a_code_typed_after_three_wrong_does_not_restart_from_the_booking_questi
     assert "booking reference" not in reply and "can't be used" in reply, reply
     [fresh] = [button for button in chat.buttons if "fresh otp" in button["title"].lower()]
     assert "us$50.00" in chat.text(fresh["payload"])
+    chat.confirm()
     assert "payment received" in chat.text(SANDBOX_OTP)
     failed, paid = stack.store.list_transactions(booking_reference=SLYKER)
     assert (failed.status, paid.status) == ("failed", "success")

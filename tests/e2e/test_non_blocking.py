@@ -53,7 +53,8 @@ def _walk_to_otp(chat: Chat, reference: str, phone: str) -> None:
     assert "amount" in chat.text(reference)
     assert "payment channel" in chat.text("50")
     assert "mobile number" in chat.text("ecocash")
-    assert "otp" in chat.text(phone)
+    assert "shall i go ahead" in chat.text(phone)
+    assert "otp" in chat.confirm()
 
 
 def _slow_debit_in_flight(stack: Stack) -> bool:

@@ -46,7 +46,8 @@ def pay_into_pending(customer: WhatsAppCustomer) -> str:
     assert "amount" in customer.say(T005)
     assert "payment channel" in customer.say("50")
     assert "mobile number" in customer.tap("Ecocash")
-    assert "otp" in customer.say(QUERY_FAILS_ONCE)
+    assert "shall i go ahead" in customer.say(QUERY_FAILS_ONCE)
+    assert "otp" in customer.tap("Yes, go ahead")
     otp_message = n.text(customer.sender, SANDBOX_OTP, customer.next_id())
     customer.send(otp_message)
     assert "being confirmed" in customer.text

@@ -118,10 +118,10 @@ print(json.dumps({"action": endpoints.action.url, "store": type(store).__name__,
 
 
 def test_plain_rasa_run_and_rasa_run_actions_take_a_payment(tmp_path: Path) -> None:
-    replies = run_plain_rasa(tmp_path, ["pay", BOOKING, "850", "Ecocash", "0712000002", DEFAULT_OTP])
+    replies = run_plain_rasa(tmp_path, ["pay", BOOKING, "850", "Ecocash", "0712000002", "yes", DEFAULT_OTP])
     assert "booking reference" in texts(replies[0])
     assert "Balance due" in texts(replies[1])
-    assert "OTP" in texts(replies[4])
+    assert "Shall I go ahead?" in texts(replies[4]) and "OTP" in texts(replies[5])
     # Unscoped sender ids (no channel guard): the action side reads "practitioner" as an unverified REST caller.
     booking = BookingStore(f"sqlite:///{tmp_path / 'checkout' / 'kali_safaris.db'}").find_booking_by_reference(BOOKING)
     assert booking is not None and booking.amount_paid == Decimal("850.00") and booking.balance_due == Decimal("0.00")

@@ -42,10 +42,12 @@ def test_a_rest_caller_cannot_reach_a_whatsapp_customers_conversation_or_payment
     victim = WhatsAppCustomer(stack)
     victim.say(f"pay 50 usd for {SLYKER} with ecocash")
     victim.tap("Use this number")
+    victim.tap("Yes, go ahead")
     assert "payment received" in victim.say(SANDBOX_OTP)
     # A second payment, waiting for the OTP the victim is about to type.
     victim.say(f"pay 20 usd for {SLYKER} with ecocash")
-    assert "otp" in victim.tap("Use this number")
+    victim.tap("Use this number")
+    assert "otp" in victim.tap("Yes, go ahead")
     [paid] = [t for t in stack.store.list_transactions(booking_reference=SLYKER) if t.status == "success"]
     before = victim.tracker()
 
@@ -108,11 +110,12 @@ def test_no_otp_at_rest_in_any_store_or_log(stack: Stack, bookings) -> None:
     customer = WhatsAppCustomer(stack)
     customer.say(f"pay 50 usd for {SLYKER} with ecocash")
     customer.tap("Use this number")
+    customer.tap("Yes, go ahead")
     customer.say(SANDBOX_OTP[:-1] + "0")  # a wrong code first: nearly the code
     assert "payment received" in customer.say(f"the code is {SANDBOX_OTP[:3]} {SANDBOX_OTP[3:]}")
     customer.say(SANDBOX_OTP)  # sent again after the payment ended
     chat = Chat(stack)
-    chat.text(f"pay 50 usd for {T005} with ecocash from 0772123456")
+    chat.say_and_confirm(f"pay 50 usd for {T005} with ecocash from 0772123456")
     assert "payment received" in chat.text(SANDBOX_OTP)
 
     forms = [SANDBOX_OTP, f"{SANDBOX_OTP[:3]} {SANDBOX_OTP[3:]}", SANDBOX_OTP[:-1] + "0"]
@@ -137,7 +140,7 @@ def test_no_otp_at_rest_in_any_store_or_log(stack: Stack, bookings) -> None:
 
 def test_the_action_server_says_it_talks_to_the_sandbox_and_receipts_say_test(chat: Chat, stack: Stack) -> None:
     assert "O'MARI SANDBOX" in Path(stack.log_dir / "actions.log").read_text(errors="replace")
-    chat.text(f"pay 50 usd for {SLYKER} with ecocash from 0772123456")
+    chat.say_and_confirm(f"pay 50 usd for {SLYKER} with ecocash from 0772123456")
     receipt = chat.text(SANDBOX_OTP)
     assert "test payment" in receipt and "no money moved" in receipt
     assert "test payment" in chat.text("did my payment go through?")

@@ -84,7 +84,7 @@ def test_phone_number_of_the_sender(stack: Stack, bookings, text: str, expected:
 @pytest.mark.parametrize("text", cases.OTPS)
 def test_otp(stack: Stack, bookings, text: str) -> None:
     """The OTP leaves no slot behind, so the payment's outcome shows how it was read."""
-    slots = converse(stack, [f"pay 50 usd for {cases.SLYKER} with ecocash from 0772123456", text])
+    slots = converse(stack, [f"pay 50 usd for {cases.SLYKER} with ecocash from 0772123456", "yes", text])
     [transaction] = stack.store.list_transactions(booking_reference=cases.SLYKER)
     assert transaction.status == "success", (
         f"\n  input:     {text!r}\n  extracted: not the OTP {SANDBOX_OTP} (payment {transaction.status})"

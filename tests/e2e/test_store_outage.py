@@ -29,7 +29,7 @@ def conversation_store(stack: Stack) -> Path:
 def test_a_save_failing_after_request_is_apologised_for_and_the_code_sent_again_settles_once(
     chat: Chat, stack: Stack
 ) -> None:
-    assert "otp" in chat.text(f"pay 20 usd for {T005} with ecocash from 0772123456")
+    assert "otp" in chat.say_and_confirm(f"pay 20 usd for {T005} with ecocash from 0772123456")
     saved_events = len(stack.tracker(chat.sender)["events"])
 
     locker = sqlite3.connect(conversation_store(stack), timeout=1, isolation_level=None)

@@ -37,7 +37,10 @@ def test_a_whole_payment_by_taps_and_typing_on_whatsapp(stack: Stack, bookings) 
     assert customer.offered == ["Ecocash", "OneMoney", "ZimSwitch"]
     assert "mobile number" in customer.tap("OneMoney")
     assert customer.offered == ["Use this number"]  # the sender's wa_id is a Zimbabwe mobile
-    otp_prompt = customer.tap("Use this number")
+    said_back = customer.tap("Use this number")
+    assert "us$850.00" in said_back and "shall i go ahead" in said_back
+    assert customer.offered == ["Yes, go ahead", "Change something", "Cancel"]
+    otp_prompt = customer.tap("Yes, go ahead")
     assert "otp" in otp_prompt and "us$850.00" in otp_prompt
     receipt = customer.say(SANDBOX_OTP)
 
@@ -50,9 +53,9 @@ def test_a_whole_payment_by_taps_and_typing_on_whatsapp(stack: Stack, bookings) 
     )
     record = next(t for t in stack.sandbox_transactions() if t["reference"] == transaction.reference)
     assert record["debit_count"] == 1
-    # Each of the customer's seven messages was marked as read (blue ticks).
+    # Each of the customer's eight messages was marked as read (blue ticks).
     stack.graph.wait_for(
-        lambda: len([r for r in stack.graph.read_receipts() if customer.sender in r]) == 7, 60, "7 read receipts"
+        lambda: len([r for r in stack.graph.read_receipts() if customer.sender in r]) == 8, 60, "8 read receipts"
     )
 
 
