@@ -22,7 +22,7 @@ SLOW_WALLET = "0770000003"  # the sandbox holds /request's answer back longer th
 
 def pay_until_the_otp_question(chat: Chat, wallet: str) -> None:
     """The conversation up to O'mari's OTP question (the one place to add steps to a payment)."""
-    reply = chat.text(f"pay 50 usd for {SLYKER} with ecocash from {wallet}")
+    reply = chat.say_and_confirm(f"pay 50 usd for {SLYKER} with ecocash from {wallet}")
     assert "otp" in reply, reply
 
 
