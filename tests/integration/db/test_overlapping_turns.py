@@ -33,9 +33,10 @@ def claim_before_cancelling(payment_backend: PaymentBackend) -> Iterator[list]:
     def claim_first(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         if to_claim and statement.lstrip().upper().startswith("UPDATE PAYMENT_TRANSACTIONS") \
                 and "cancelled" in str(parameters):
-            reference = to_claim.pop()
+            transaction = payment_backend.store.get_transaction(to_claim.pop())
+            assert transaction is not None
             # Its own connection and transaction, committed before this UPDATE runs.
-            assert payment_backend.store.claim_for_request(reference, None, datetime.utcnow() - timedelta(days=1))
+            assert payment_backend.store.claim_for_request(transaction, None, datetime.utcnow() - timedelta(days=1))
 
     event.listen(engine, "before_cursor_execute", claim_first)
     yield to_claim
