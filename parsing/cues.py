@@ -73,8 +73,8 @@ _BOOKING_WORDS = frozenset({
     "uhambo", "ibhukhingi", "ukubhukha",
 })
 _CODE_WORDS = frozenset({
-    "otp", "code", "codes", "pin", "sms", "kodhi", "kodi", "ikhodi", "khodi", "message", "text", "mameseji",
-    "umlayezo",
+    "otp", "code", "codes", "pin", "sms", "resend", "resent", "kodhi", "kodi", "ikhodi", "khodi", "message",
+    "text", "mameseji", "umlayezo",
 })
 # Codes that are not O'mari's OTP: "send me the wifi code", "a promo code".
 _NOT_OTP_WORDS = frozenset({

@@ -15,8 +15,8 @@ classifier called it, and is read in this order (docs/training-data.md,
    outright, or an amount with "make it", a currency or a pay word;
    honoured at every question, the phone and OTP questions included.
 5. **A new code** ("I didn't get the SMS"): the intent and a word for a code.
-6. **A question**: answered, then the question is asked again.
-7. **A reaction** ("ok", "👍"): the question is asked again, not counted.
+6. **A reaction** ("ok", "👍"): the question is asked again, not counted.
+7. **A question**: answered, then the question is asked again.
 8. **Anything else**: the question is asked again, counted as a wrong answer.
 
 The intent alone never restarts the form or turns a code into an amount.
@@ -51,7 +51,7 @@ CONFIRMATION_SLOT = "payment_confirmed"
 # Intents that ask about something rather than answer the question.
 QUESTION_INTENTS = frozenset({
     "ask_balance", "ask_otp_help", "ask_safety", "ask_omari", "ask_merchant", "ask_tours", "payment_status",
-    "menu", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback",
+    "menu", "greet", "goodbye", "thank", "out_of_scope",
 })
 _AMOUNT_MARK = re.compile(r"\b(?:make\s+it|make\s+that|amount|pay|usd|zwg|zig|dollars?|bucks)\b|[$]", re.I)
 
@@ -109,9 +109,11 @@ def read_turn(turn: Turn) -> Reading:
         return Reading(ReadingKind.CHANGE_WANTED)
     if turn.intent == "request_new_otp" and code_cue(text):
         return Reading(ReadingKind.NEW_OTP)
+    if is_reaction(text):  # "👍", "ok": whatever the classifier made of it
+        return Reading(ReadingKind.REACTION)
     if is_question(text) or turn.intent in QUESTION_INTENTS:
         return Reading(ReadingKind.QUESTION, question_intent=turn.intent)
-    if is_reaction(text) or turn.intent == "react":
+    if turn.intent == "react":
         return Reading(ReadingKind.REACTION)
     return Reading(ReadingKind.NOTHING)
 

@@ -34,6 +34,7 @@ def make_tracker(
         "amount": None,
         "payment_channel": None,
         "phone_number": None,
+        "payment_confirmed": None,
         "otp": None,
         "transaction_reference": None,
         "otp_reference": None,
@@ -73,3 +74,13 @@ def responses(dispatcher: CollectingDispatcher) -> List[str]:
 def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     """The last value each SlotSet event gives a slot."""
     return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def yes_to_the_summary(slots: Dict[str, Any], text: str = "yes", **kwargs: Any) -> Tracker:
+    """The turn that says yes to the payment said back (actions/form/confirmation.py): O'mari is asked next.
+
+    ``slots`` hold the four answers; the yes is the message, at the confirmation question.
+    """
+    return make_tracker(
+        slots={**slots, "requested_slot": "payment_confirmed"}, text=text, intent="affirm", set_this_turn=[], **kwargs
+    )

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from common.sender_ids import channel_of
 from actions.questions import ActionAnswerBalance
 from actions.form.validator import ValidatePaymentForm
-from tests.support.trackers import make_tracker, responses, run, slot_events
+from tests.support.trackers import make_tracker, responses, run, slot_events, yes_to_the_summary
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"
@@ -44,14 +44,15 @@ def run_form(tracker: Tracker, domain) -> tuple:
     return slot_events(events), dispatcher
 
 
-def test_opening_message_fills_every_slot_and_sends_the_otp(store, domain) -> None:
+def test_opening_message_fills_every_slot_and_asks_nothing_of_omari_yet(store, domain) -> None:
     text = f"pay 50 usd for {T005} with ecocash from 0772123456"
     tracker = turn({}, text, "make_payment",
                    {"booking_reference": T005, "payment_channel": "ecocash", "phone_number": "0772123456"}, None)
     slots, dispatcher = run_form(tracker, domain)
     assert (slots["amount"], slots["payment_channel"], slots["phone_number"]) == ("50.00", "ecocash", "263772123456")
-    assert slots["transaction_reference"]
-    assert "utter_otp_sent" in responses(dispatcher)
+    # The payment is said back (action_ask_payment_confirmed) before any OTP is requested.
+    assert "transaction_reference" not in slots and "utter_otp_sent" not in responses(dispatcher)
+    assert store.list_transactions(booking_reference=T005) == []
 
 
 def test_amount_before_the_booking_is_kept_then_checked(store, domain) -> None:
@@ -92,19 +93,23 @@ def test_otp_question_never_reads_the_otp_as_an_amount(store, domain) -> None:
 
 
 def test_new_number_at_the_otp_question_voids_and_restarts_the_payment(store, domain) -> None:
-    start = turn({"booking_reference": SLYKER, "amount": "40.00", "payment_channel": "ecocash"},
-                 "0772123456", "inform", {"phone_number": "0772123456"}, "phone_number")
-    started, _ = run_form(start, domain)
+    answers = {"booking_reference": SLYKER, "amount": "40.00", "payment_channel": "ecocash",
+               "phone_number": "263772123456"}
+    started, _ = run_form(yes_to_the_summary(answers), domain)
     first = started["transaction_reference"]
-    earlier = {"booking_reference": SLYKER, "amount": "40.00", "payment_channel": "ecocash", **started}
+    earlier = {**answers, **started}
     text = "sorry wrong number, use 0712000002"
     correction = turn(earlier, text, "correct", {"phone_number": "0712000002"}, "otp")
     slots, dispatcher = run_form(correction, domain)
     assert slots["phone_number"] == "263712000002"
-    assert slots["transaction_reference"] and slots["transaction_reference"] != first
-    assert responses(dispatcher) == ["utter_payment_restarted", "utter_otp_sent"]
+    # The first OTP request is cancelled, the change said aloud, and the new details said back
+    # (payment_confirmed cleared) before O'mari is asked again.
+    assert responses(dispatcher) == ["utter_payment_restarted", "utter_change_confirmed"]
+    assert slots["transaction_reference"] is None and slots["payment_confirmed"] is None
     statuses = {t.reference: t.status for t in store.list_transactions(booking_reference=SLYKER)}
-    assert statuses[first] == "cancelled" and statuses[slots["transaction_reference"]] == "otp_sent"
+    assert statuses == {first: "cancelled"}
+    again, dispatcher = run_form(yes_to_the_summary({**answers, "phone_number": "263712000002"}), domain)
+    assert responses(dispatcher) == ["utter_otp_sent"] and again["transaction_reference"] != first
 
 
 def test_correction_without_a_value_says_how(store, domain) -> None:

@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.validator import ValidatePaymentForm
 from tests.support.payment_backend import OTP as SANDBOX_OTP, SLYKER_KEY, PaymentBackend
-from tests.support.trackers import make_tracker, responses, run, slot_events
+from tests.support.trackers import make_tracker, responses, run, slot_events, yes_to_the_summary
 
 SLYKER = "BK-SLYKER-TECH-20251023"
 T005 = "BK-T005-20260210"
 READY_TO_PAY = {"booking_reference": SLYKER, "amount": "50.00", "payment_channel": "ecocash"}
+ANSWERED = {**READY_TO_PAY, "phone_number": "263772123456"}  # all four, said back next
 
 
 def validate(slot: str, value, tracker=None, **tracker_args):
@@ -163,40 +164,47 @@ def test_use_this_number_without_a_signed_whatsapp_sender_is_refused(store, send
 # -- the whole validator, as rasa-sdk calls it ----------------------------------------------
 
 
-def test_accepting_the_phone_number_sends_the_otp(store, domain) -> None:
+def test_accepting_the_phone_number_says_the_payment_back_and_requests_nothing(store, domain) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
         slots={**READY_TO_PAY, "phone_number": "0772123456", "requested_slot": "phone_number"},
-        set_this_turn=["phone_number"],
+        text="0772123456", set_this_turn=["phone_number"],
     )
-    events = run(ValidatePaymentForm().run(dispatcher, tracker, domain))
+    slots = slot_events(run(ValidatePaymentForm().run(dispatcher, tracker, domain)))
+    assert slots["phone_number"] == "263772123456"  # Rasa says the payment back next (payment_confirmed)
+    assert not dispatcher.messages
+    assert store.list_transactions(booking_reference=SLYKER) == [] and "transaction_reference" not in slots
+
+
+def test_yes_to_the_payment_said_back_sends_the_otp(store, domain) -> None:
+    dispatcher = CollectingDispatcher()
+    events = run(ValidatePaymentForm().run(dispatcher, yes_to_the_summary(ANSWERED), domain))
     slots = slot_events(events)
     [transaction] = store.list_transactions(booking_reference=SLYKER)
     assert transaction.status == "otp_sent" and transaction.amount == Decimal("50.00")
     assert slots["transaction_reference"] == transaction.reference
     assert slots["otp_reference"] == transaction.otp_reference
-    assert slots["phone_number"] == "263772123456"  # Rasa asks the next empty slot: the OTP
     assert responses(dispatcher) == ["utter_otp_sent"]
 
 
 def test_unregistered_number_is_asked_again(store, domain) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(slots={**READY_TO_PAY, "phone_number": "0770000001"}, set_this_turn=["phone_number"])
+    tracker = yes_to_the_summary({**ANSWERED, "phone_number": "263770000001"})
     slots = slot_events(run(ValidatePaymentForm().run(dispatcher, tracker, domain)))
     assert slots["phone_number"] is None and "transaction_reference" not in slots
+    assert slots["payment_confirmed"] is None  # the next number is said back before a new OTP
     assert responses(dispatcher) == ["utter_phone_not_registered"]
 
 
 def test_halted_form_requests_nothing_more(store, domain) -> None:
-    tracker = make_tracker(slots={"booking_reference": "BK48213977"})
+    tracker = make_tracker(slots={"booking_reference": "BK48213977"}, text="pay BK48213977", intent="make_payment")
     slots = slot_events(run(ValidatePaymentForm().run(CollectingDispatcher(), tracker, domain)))
     assert slots["payment_halt"] == "booking_closed"
     assert slots["requested_slot"] is None  # the form ends
 
 
 def _otp_sent(store, domain) -> dict:
-    tracker = make_tracker(slots={**READY_TO_PAY, "phone_number": "0772123456"}, set_this_turn=["phone_number"])
-    return slot_events(run(ValidatePaymentForm().run(CollectingDispatcher(), tracker, domain)))
+    return slot_events(run(ValidatePaymentForm().run(CollectingDispatcher(), yes_to_the_summary(ANSWERED), domain)))
 
 
 def test_right_otp_pays_and_clears_the_otp(store, domain) -> None:

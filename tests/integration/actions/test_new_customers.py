@@ -10,25 +10,34 @@ from actions.payment.steps import ActionConcludePayment
 from tests.support.trackers import make_tracker, responses, run, slot_events
 
 T005 = "BK-T005-20260210"
+ZWG_BOOKING = "BK-T010-20260301"  # balance ZWG 4,800.00
 CLOSED = {"booking_reference": T005, "amount": "50.00", "payment_channel": "ecocash", "phone_number": "263772123456"}
 
 
-def validate_amount(text: str, invalid_answers: int = 1):
+def validate_amount(text: str, invalid_answers: int = 1, booking: str = T005):
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
-        {"booking_reference": T005, "amount": text, "invalid_answers": invalid_answers, "requested_slot": "amount"},
+        {"booking_reference": booking, "amount": text, "invalid_answers": invalid_answers, "requested_slot": "amount"},
         text=text, set_this_turn=["amount"],
     )
     return run(ValidatePaymentForm().validate_amount(text, dispatcher, tracker, {})), dispatcher
 
 
 def test_two_readings_are_both_offered_and_the_answer_is_not_counted(store) -> None:
-    result, dispatcher = validate_amount("1.500")
+    result, dispatcher = validate_amount("1.500", booking=ZWG_BOOKING)  # balance ZWG 4,800.00
     assert result == {"amount": None, "invalid_answers": 1}
     [question] = dispatcher.messages
     assert question["response"] == "utter_ask_amount_reading"
-    assert (question["first_reading"], question["second_reading"]) == ("US$1.50", "US$1,500.00")
-    assert (question["first_payload"], question["second_payload"]) == ("1.50 USD", "1500.00 USD")
+    assert (question["first_reading"], question["second_reading"]) == ("ZWG 1.50", "ZWG 1,500.00")
+    assert (question["first_payload"], question["second_payload"]) == ("1.50 ZWG", "1500.00 ZWG")
+
+
+def test_a_reading_above_the_balance_is_never_offered(store) -> None:
+    result, dispatcher = validate_amount("1.500")  # T005's balance is US$850.00
+    assert result == {"amount": None, "invalid_answers": 1}
+    [question] = dispatcher.messages
+    assert question["response"] == "utter_ask_amount_one_reading"
+    assert (question["reading"], question["payload"]) == ("US$1.50", "1.50 USD")
 
 
 def test_euros_are_refused_naming_the_bookings_currency(store) -> None:
@@ -98,7 +107,7 @@ def test_a_new_code_in_words_refills_the_closed_payment(store, domain) -> None:
     assert dispatcher.messages == []
 
 
-def test_a_new_code_with_nothing_closed_starts_a_payment(store, domain) -> None:
+def test_a_new_code_with_nothing_closed_says_none_is_waiting(store, domain) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(text="resend", intent="request_new_otp", active_loop=None)
     assert run(ActionSendFreshOtp().run(dispatcher, tracker, domain)) == []

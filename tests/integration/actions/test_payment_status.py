@@ -11,7 +11,7 @@ from actions.payment.status import ActionPaymentStatus
 from actions.presentation import mask_customer_name
 from actions import runtime
 from tests.support.payment_backend import OTP as SANDBOX_OTP
-from tests.support.trackers import make_tracker, responses, run, slot_events
+from tests.support.trackers import make_tracker, responses, run, slot_events, yes_to_the_summary
 from tests.integration.actions.test_payment_actions import start_payment
 
 SLYKER = "BK-SLYKER-TECH-20251023"
@@ -19,8 +19,8 @@ SLYKER = "BK-SLYKER-TECH-20251023"
 
 def ask_status(domain, sender: str = "test-sender") -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
-    run(ActionPaymentStatus().run(dispatcher, make_tracker(sender_id=sender, active_loop=None,
-                                                           intent="payment_status"), domain))
+    run(ActionPaymentStatus().run(dispatcher, make_tracker(sender_id=sender, active_loop=None, intent="payment_status",
+                                                           text="did my payment go through?"), domain))
     return dispatcher
 
 
@@ -68,8 +68,7 @@ def test_fourth_otp_request_in_the_window_is_refused_politely_without_omari(stor
     for _ in range(3):
         start_payment()
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(slots=slots, text="0772123456", set_this_turn=["phone_number"])
-    events = run(ValidatePaymentForm().run(dispatcher, tracker, domain))
+    events = run(ValidatePaymentForm().run(dispatcher, yes_to_the_summary(slots), domain))
     assert responses(dispatcher) == ["utter_otp_limit_reached_sender"]
     assert dispatcher.messages[0]["limit"] == 3 and dispatcher.messages[0]["window"] == "15 minutes"
     assert slot_events(events)["payment_halt"] == "otp_limit_reached"
