@@ -111,10 +111,12 @@ def test_the_otp_request_limit_holds_across_both_instances_counted_in_redis(scal
     [customer] = new_customers(store, 1)
     opening = f"pay 10 usd for {customer.booking_reference} with ecocash from {customer.msisdn}"
     with requests.Session() as http:
-        for attempt in range(3):  # each straight to O'mari's OTP, then walked away from
-            assert "otp" in load.say(http, scaled.rasa_urls[attempt % 2], customer.sender, opening)[1]
-            load.say(http, scaled.rasa_urls[(attempt + 1) % 2], customer.sender, "cancel")
-        refused = load.say(http, scaled.rasa_urls[1], customer.sender, opening)[1]
+        for attempt in range(3):  # each straight to O'mari's OTP (said back, yes), then walked away from
+            assert "shall i go ahead" in load.say(http, scaled.rasa_urls[attempt % 2], customer.sender, opening)[1]
+            assert "one-time pin" in load.say(http, scaled.rasa_urls[(attempt + 1) % 2], customer.sender, "yes")[1]
+            load.say(http, scaled.rasa_urls[attempt % 2], customer.sender, "cancel")
+        load.say(http, scaled.rasa_urls[1], customer.sender, opening)
+        refused = load.say(http, scaled.rasa_urls[0], customer.sender, "yes")[1]
     assert "only send 3 otps per 15 minutes" in refused and "nothing was charged" in refused
     assert len(store.list_transactions(booking_reference=customer.booking_reference)) == 3
     # Counted in Redis (RATE_LIMIT_REDIS_URL), which every action server shares.
