@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.form.turn import latest_text
 from parsing import find_booking_reference_key
-from parsing.cues import about_wallet_not_booking, booking_cue, names_other_payee, payment_cue
+from parsing.evidence import backs_a_balance
 from payments.limits.policy import describe_wait
 from payments.service import LookupOutcome, PaymentService
 from actions.presentation import tell_booking_summary
@@ -42,9 +42,7 @@ class ActionAnswerBalance(Action):
     ) -> List[EventType]:
         in_payment = (tracker.active_loop or {}).get("name") == "payment_form"
         text = latest_text(tracker)
-        if not in_payment and not find_booking_reference_key(text) and (
-            names_other_payee(text) or about_wallet_not_booking(text) or not (payment_cue(text) or booking_cue(text))
-        ):
+        if not in_payment and not backs_a_balance(text):
             # "what's my bank balance?" taken for this intent: a booking's
             # balance is only shown when the message is about one.
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -24,29 +24,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.halt import HALT_SLOT, HaltReason
 from actions.form.turn import last_bot_response, latest_intent, latest_text
-from parsing import amount_mentioned, find_booking_reference_key
-from parsing.channels import named_channel
-from parsing.cues import booking_cue, is_question, names_other_payee, payment_cue, words_of
+from parsing.cues import booking_cue, names_other_payee, payment_cue, words_of
+from parsing.evidence import backs_a_payment, is_trip_question, names_a_booking
 
 OFFER_RESPONSE = "utter_offer_payment"
 START_PAYLOAD = "/make_payment"
-_ANSWER_INTENTS = frozenset({"make_payment", "inform", "correct"})
 _REFILLED = ("booking_reference", "amount", "payment_channel", "phone_number")
-# A question about a trip rather than a request to pay on one.
-_TRIP_WORDS = frozenset({
-    "price", "prices", "cost", "costs", "much", "fee", "fees", "charge", "charges", "rate", "rates",
-    "itinerary", "visa", "visas", "shuttle", "transfer", "transfers", "pickup", "pick", "include", "included",
-    "includes", "bring", "pack", "depart", "departs", "leave", "leaves", "meals", "accommodation", "discount",
-    "refund", "refunds", "marii", "malini", "imalini",
-})
-_OWED_WORDS = frozenset({"owe", "owing", "balance", "outstanding", "left", "remaining", "rest", "yasara",
-                         "eseleyo", "bharanzi", "ibhalansi", "my"})
-
-
-def is_trip_question(text: str) -> bool:
-    """"How much do I pay for the Victoria Falls trip?": a question about a trip, not a payment on a booking."""
-    words = set(words_of(text))
-    return is_question(text) and bool(words & _TRIP_WORDS) and not words & _OWED_WORDS
 
 
 class OpeningMessage:
@@ -55,15 +38,13 @@ class OpeningMessage:
     @staticmethod
     def has_evidence(tracker: Tracker) -> bool:
         text, intent = latest_text(tracker), latest_intent(tracker)
-        if text.strip().startswith(START_PAYLOAD) or find_booking_reference_key(text):
+        if text.strip().startswith(START_PAYLOAD) or names_a_booking(text):
             return True
         if intent == "request_new_otp":
             return all(tracker.get_slot(slot) for slot in _REFILLED)  # the closed payment, refilled
         if intent == "affirm":
             return last_bot_response(tracker) == OFFER_RESPONSE
-        if intent not in _ANSWER_INTENTS or is_trip_question(text) or names_other_payee(text):
-            return False
-        return payment_cue(text) or (amount_mentioned(text, intent) and named_channel(text) is not None)
+        return backs_a_payment(text, intent)
 
     @staticmethod
     def _worth_asking(text: str, intent: Optional[str]) -> bool:

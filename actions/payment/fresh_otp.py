@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from parsing.cues import code_cue
+from parsing.evidence import backs_a_new_code
 
 CLOSED_PAYMENT = "closed_payment"
 _DETAILS = ("booking_reference", "amount", "payment_channel", "phone_number")
@@ -61,7 +61,9 @@ class ActionSendFreshOtp(Action):
             # intent is not about an OTP at all; the form, run next, does not
             # start on this intent alone (actions/form/opening.py).
             text = str((tracker.latest_message or {}).get("text") or "")
-            dispatcher.utter_message(response="utter_no_payment_to_resend" if code_cue(text) else "utter_out_of_scope")
+            dispatcher.utter_message(
+                response="utter_no_payment_to_resend" if backs_a_new_code(text) else "utter_out_of_scope"
+            )
             return []
         # The form, activated next, validates these like answers and requests the OTP.
         # A new payment: its details are said back before O'mari is asked (actions/form/confirmation.py).

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.form.turn import latest_text
-from parsing.cues import status_cue
+from parsing.evidence import backs_a_status
 from payments.service import PaymentService
 from payments.store.models import TransactionStatus
 from actions.presentation import format_money, receipt_response
@@ -57,7 +57,7 @@ class ActionPaymentStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         in_payment = (tracker.active_loop or {}).get("name") == "payment_form"
-        if not in_payment and not status_cue(latest_text(tracker)):
+        if not in_payment and not backs_a_status(latest_text(tracker)):
             # "did my parcel arrive?" taken for this intent: not ours to answer
             # with a payment's state (the classifier alone is never enough).
             dispatcher.utter_message(response="utter_out_of_scope")

@@ -1,0 +1,41 @@
+"""The second signal (parsing/evidence.py): the classifier's booking intent only counts when the text backs it.
+
+The NLU gate judges everyday requests by this same rule, so these rows are what
+"taken for a booking request" means there.
+"""
+from __future__ import annotations
+
+import pytest
+
+from parsing.evidence import taken_for_a_booking_request
+
+TAKEN = [
+    ("pay my balance", "make_payment"),
+    ("ndinoda kubhadhara bhuking yangu", "make_payment"),
+    ("ngifuna ukubhadala", "make_payment"),
+    ("what do I still owe on my safari booking?", "ask_balance"),
+    ("BK-T005-20260210", "greet"),
+    ("did my payment go through?", "payment_status"),
+    ("I didn't get the OTP", "request_new_otp"),
+]
+NOT_TAKEN = [
+    ("remind me to call mum at six", "make_payment"),
+    ("pay my electricity bill", "make_payment"),
+    ("what's my bank balance", "ask_balance"),
+    ("how much is on my ecocash wallet", "ask_balance"),
+    ("did my amazon parcel arrive", "payment_status"),
+    ("send me the wifi code", "request_new_otp"),
+    ("how much do I pay for the Victoria Falls trip?", "make_payment"),
+    ("ndiridzire nziyo dzaOliver Mtukudzi", "make_payment"),
+    ("will it rain tomorrow", "out_of_scope"),
+]
+
+
+@pytest.mark.parametrize("text, intent", TAKEN)
+def test_backed_booking_intents_are_taken(text: str, intent: str) -> None:
+    assert taken_for_a_booking_request(text, intent)
+
+
+@pytest.mark.parametrize("text, intent", NOT_TAKEN)
+def test_the_intent_alone_is_never_a_booking_request(text: str, intent: str) -> None:
+    assert not taken_for_a_booking_request(text, intent)
