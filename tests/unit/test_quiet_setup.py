@@ -1,4 +1,4 @@
-"""Every response in domain.yml is sent by something; Rasa's own check is filtered.
+"""Set-up noise filtered (rasa_runtime/quiet.py), and the checks that stand in for it.
 
 Rasa warns "The utterance '…' is not used in any story or rule" for each
 response that only the form and the actions send, which is most of them here;
@@ -75,6 +75,8 @@ def test_quiet_hides_only_the_expected_noise() -> None:
             raise_warning("The utterance 'utter_otp_sent' is not used in any story or rule.")
             raise_warning("The intent 'EXTERNAL_payment_settled' is listed in the domain file, "
                           "but is not found in the NLU training data.")
+            raise_warning("You have an overlap between the 'RegexEntityExtractor' and the statistical entity "
+                          "extractors DIETClassifier in your configuration. Specifically both types ...")
             warnings.warn("pkg_resources is deprecated as an API", DeprecationWarning, stacklevel=1)
             raise_warning("The intent 'out_of_scope' is not used in any story or rule.")
             raise_warning("The intent 'greet' is listed in the domain file, but is not found in the NLU training data.")
@@ -85,3 +87,9 @@ def test_quiet_hides_only_the_expected_noise() -> None:
         ]
     finally:
         rasa_common.EXPECTED_WARNINGS[:] = before
+
+
+def test_diet_recognises_no_entities_so_the_overlap_warning_is_noise() -> None:
+    config = yaml.safe_load((REPO / "config.yml").read_text(encoding="utf-8"))
+    diet = [component for component in config["pipeline"] if component["name"] == "DIETClassifier"]
+    assert diet and all(component.get("entity_recognition") is False for component in diet)
