@@ -30,6 +30,7 @@ AVERAGES = {"micro avg", "macro avg", "weighted avg", "accuracy"}
 # What an out-of-scope message must never be taken for: each starts or
 # continues a booking's payment, or shows a booking's money.
 BOOKING_INTENTS = ("make_payment", "ask_balance", "payment_status", "request_new_otp")
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def intent_accuracy(results: Path) -> float:
@@ -94,21 +95,19 @@ def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float) -> Li
     return failures
 
 
-def message_count(results: Path) -> int:
-    """How many messages the set holds: the support of every intent in the report."""
+def message_count(results: Path, intent: str = OUT_OF_SCOPE) -> int:
+    """How many of the set's messages are labelled ``intent``."""
     report = json.loads((results / "intent_report.json").read_text())
-    return sum(
-        int(values.get("support", 0))
-        for name, values in report.items()
-        if name not in AVERAGES and isinstance(values, dict)
-    )
+    values = report.get(intent)
+    return int(values.get("support", 0)) if isinstance(values, dict) else 0
 
 
 def taken_for_booking(results: Path, booking_intents: Sequence[str] = BOOKING_INTENTS) -> List[dict]:
-    """The set's messages whose predicted intent is a booking request."""
+    """The set's out-of-scope messages whose predicted intent is a booking request."""
     errors_file = results / "intent_errors.json"
     errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
-    return [error for error in errors if error["intent_prediction"]["name"] in booking_intents]
+    return [error for error in errors
+            if error["intent"] == OUT_OF_SCOPE and error["intent_prediction"]["name"] in booking_intents]
 
 
 def judge_out_of_scope(results: Path, max_booking_share: float) -> List[str]:
@@ -117,13 +116,17 @@ def judge_out_of_scope(results: Path, max_booking_share: float) -> List[str]:
     taken = taken_for_booking(results)
     share = len(taken) / total if total else 1.0
     print(f"Out-of-scope held-out set ({results}):")
-    print(f"  {total} messages, intent accuracy {intent_accuracy(results):.3f}")
+    print(f"  {total} out-of-scope messages; intent accuracy over the whole set {intent_accuracy(results):.3f}")
     print(f"  taken for a booking request: {len(taken)} ({share:.1%}, maximum {max_booking_share:.1%})")
     for error in taken:
         prediction = error["intent_prediction"]
         print(f"    {error['text']!r}: {prediction['name']} ({prediction['confidence']:.2f})")
+    pushed_out = [line for line in misclassified(results, limit=1000) if "expected out_of_scope" not in line]
+    if pushed_out:
+        print("  its real booking requests misread (reported, not judged):")
+        print("\n".join(pushed_out))
     if not total:
-        return [f"{results}: no messages in the report"]
+        return [f"{results}: no out-of-scope messages in the report"]
     if share > max_booking_share:
         return [f"{results}: {share:.1%} taken for a booking request > {max_booking_share:.1%}"]
     return []

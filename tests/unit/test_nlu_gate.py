@@ -85,7 +85,7 @@ def test_out_of_scope_set_passes_at_one_percent(tmp_path: Path, capsys) -> None:
     oos = write_out_of_scope(tmp_path / "oos", 200, ["make_payment", "ask_balance", "greet", "ask_tours"])
     assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
     out = capsys.readouterr().out
-    assert "200 messages" in out and "taken for a booking request: 2 (1.0%, maximum 1.0%)" in out
+    assert "200 out-of-scope messages" in out and "taken for a booking request: 2 (1.0%, maximum 1.0%)" in out
     assert "'everyday request 0': make_payment (0.70)" in out
     assert "greet" not in out.split("taken for a booking request")[1]
 
@@ -113,3 +113,15 @@ def test_an_empty_out_of_scope_set_fails(tmp_path: Path) -> None:
     oos.mkdir()
     (oos / "intent_report.json").write_text(json.dumps({"accuracy": 0.0}))
     assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 1
+
+
+def test_only_out_of_scope_lines_count_towards_the_share(tmp_path: Path) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 100, ["make_payment"])
+    errors = json.loads((oos / "intent_errors.json").read_text())
+    errors.append({"text": "pay my booking", "intent": "make_payment",
+                   "intent_prediction": {"name": "ask_balance", "confidence": 0.9}})
+    (oos / "intent_errors.json").write_text(json.dumps(errors))
+    assert nlu_gate.taken_for_booking(oos) == errors[:1]
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
