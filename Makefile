@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
+.PHONY: help install train seed run first-run-notice serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -32,16 +32,17 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	  echo "error: Python 3.10 not found (Rasa 3.6 does not run on 3.11+)."; \
 	  echo "Install it (e.g. 'pyenv install 3.10.13') so that python3.10 is on PATH."; exit 1; fi
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip==24.2
-	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade pip==24.2
+	$(PY) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements.txt -c constraints.txt
 	@touch $@
 
 install: $(VENV)/.installed
 
-# Retrain only when the training inputs changed.
+# Retrain only when the training inputs changed. tools/train.py shows a
+# progress bar and the warnings; Rasa's whole log goes to models/train.log.
 $(MODEL_STAMP): | $(VENV)/.installed
 	@rm -f models/.trained*
-	$(RASA) train --fixed-model-name kali-safaris --out models
+	$(PY) -m tools.train --out models --name kali-safaris
 	@touch $@
 
 train: $(MODEL_STAMP)
@@ -50,15 +51,23 @@ seed: install
 	$(PY) -m payments.ops migrate && $(PY) -m payments.ops seed
 
 # SENDER=me make run names the chat (rest:me), to continue it later; it is never a WhatsApp customer.
-run: train seed
+# The first run says up front that it installs and trains, which takes minutes.
+run: first-run-notice train seed
 	$(PY) -m tools.stack run $(if $(SENDER),--sender $(SENDER))
+
+first-run-notice:
+	@if [ ! -f $(VENV)/.installed ] || [ ! -f $(MODEL_STAMP) ]; then \
+	  echo "First start (or the training data changed): installing the packages and training the"; \
+	  echo "assistant. That takes about four minutes here; a progress bar follows. Later starts take seconds."; fi
 
 serve: train
 	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m payments.ops migrate && $(PY) -m payments.ops seed; fi
 	$(PY) -m tools.stack serve
 
+# Through rasa_runtime.server, which filters the libraries' set-up noise
+# (rasa_runtime/quiet.py); every other warning fails the check.
 validate: install
-	$(RASA) data validate --fail-on-warnings
+	$(PY) -m rasa_runtime.server data validate --fail-on-warnings
 
 # Static checks, configured in pyproject.toml (CI runs them before the tests):
 #   ruff check .   pycodestyle errors and lines over 120, pyflakes, bugbear, blind
@@ -107,11 +116,20 @@ results/$(1)/intent_report.json: $(MODEL_STAMP) $(wildcard tests/$(1)/*.yml)
 endef
 $(foreach set,$(NLU_SETS),$(eval $(call nlu_test,$(set))))
 
-nlu-report: $(NLU_REPORTS)
-	$(PY) -m tools.nlu_gate $(dir $(NLU_REPORTS)) --report-only
+# The third held-out set: everyday requests from CLINC150 (its test split) and
+# our own Shona and Ndebele, never trained on; at most 1 % of them may be
+# taken for a booking request (docs/training-data.md).
+OOS_SET := nlu_out_of_scope
+OOS_REPORT := results/$(OOS_SET)/intent_report.json
+override NLU_MAX_BOOKING_SHARE := 0.01
+$(eval $(call nlu_test,$(OOS_SET)))
 
-nlu-gate: $(NLU_REPORTS)
-	$(PY) -m tools.nlu_gate $(dir $(NLU_REPORTS)) \
+nlu-report: $(NLU_REPORTS) $(OOS_REPORT)
+	$(PY) -m tools.nlu_gate $(dir $(NLU_REPORTS)) --out-of-scope $(dir $(OOS_REPORT)) --report-only
+
+nlu-gate: $(NLU_REPORTS) $(OOS_REPORT)
+	$(PY) -m tools.nlu_gate $(dir $(NLU_REPORTS)) --out-of-scope $(dir $(OOS_REPORT)) \
+	  --max-booking-share $(NLU_MAX_BOOKING_SHARE) \
 	  --min-intent-accuracy $(NLU_MIN_INTENT_ACCURACY) --min-entity-f1 $(NLU_MIN_ENTITY_F1)
 
 # What real customers typed that the assistant misunderstood, from the

@@ -13,7 +13,9 @@ tests, make bench), and so does docker-compose.yml. Before Rasa starts it:
   refuses `--enable-api` without one unless Rasa listens on loopback only:
   the HTTP API reads and writes every conversation;
 - installs the patches of ``project_patches``, in that order, each checked
-  against the exact Rasa version it was written for (rasa_runtime/patching.py).
+  against the exact Rasa version it was written for (rasa_runtime/patching.py);
+- filters the libraries' set-up noise (rasa_runtime/quiet.py), so that a
+  warning on screen means something.
 
 *Safety* patches: Rasa is not started when one does not fit, since it would
 then be wrong about who is paying or lose conversations:
@@ -59,6 +61,7 @@ from rasa_runtime.log_redaction import USER_CONTENT_OUT_OF_LOGS
 from rasa_runtime.endpoints import EndpointSettingError, apply_endpoint_defaults
 from rasa_runtime.patching import Patch, PatchRefused, install_all
 from rasa_runtime.stores.lock_lifetime import lock_lifetime, lock_lifetime_patch
+from rasa_runtime.quiet import quiet_library_warnings
 from rasa_runtime.speedups import SPEEDUPS
 from rasa_runtime.stores.otp_redaction import OTP_REDACTION
 from rasa_runtime.stores.redis_lock_store import ATOMIC_REDIS_LOCK_STORE
@@ -128,6 +131,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     problem = api_exposure_problem(arguments)
     if problem:
         sys.exit(f"error: {problem}")
+    quiet_library_warnings()
     try:
         apply_endpoint_defaults(os.environ)
         install_all(project_patches(os.environ))

@@ -21,7 +21,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import IO, Dict, Optional
+from typing import IO, Callable, Dict, Optional
 
 from tqdm import tqdm
 
@@ -93,9 +93,9 @@ class ModelCache:
                 process = subprocess.Popen(command, cwd=checkout, env=env, stdout=subprocess.PIPE,
                                            stderr=subprocess.STDOUT)
                 assert process.stdout is not None
-                _follow(process.stdout, log, progress)
+                follow_training(process.stdout, log, progress)
                 if process.wait() != 0:
-                    raise TrainingError(f"training {label} failed; see {log_path}:\n{_tail(log_path)}")
+                    raise TrainingError(f"training {label} failed; see {log_path}:\n{log_tail(log_path)}")
                 progress.n = progress.total
                 progress.refresh()
             trained = building / f"{MODEL_NAME}.tar.gz"
@@ -111,8 +111,12 @@ class ModelCache:
         return self.folder
 
 
-def _follow(stream: IO[bytes], log: io.TextIOBase, progress: tqdm) -> None:
-    """Copy Rasa's output to the log, moving the bar along DIET's epochs."""
+def follow_training(stream: IO[bytes], log: IO[str], progress: tqdm,
+                    echo: Optional[Callable[[str], None]] = None) -> None:
+    """Copy Rasa's output to the log, moving the bar along DIET's epochs.
+
+    ``echo`` (tools/train.py) also receives every other line, to show some.
+    """
     pending = b""
     while True:
         chunk = stream.read1(4096) if hasattr(stream, "read1") else stream.read(4096)
@@ -130,9 +134,11 @@ def _follow(stream: IO[bytes], log: io.TextIOBase, progress: tqdm) -> None:
                 progress.refresh()
             elif text.strip():
                 log.write(text + "\n")
+                if echo is not None:
+                    echo(text)
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def log_tail(path: Path, lines: int = 15) -> str:
     return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 

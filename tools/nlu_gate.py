@@ -7,7 +7,13 @@ below a minimum, so a training-data change that makes the assistant
 understand customers worse cannot be merged unnoticed. Each set is judged on
 its own: a good score on one never hides a bad one on the other.
 
+The third set (tests/nlu_out_of_scope/: everyday requests that have nothing
+to do with a booking, from CLINC150 and our own Shona and Ndebele) is judged
+on one thing: the share of its messages taken for a booking request (a
+payment, a balance, a payment's status, a new code), at most 1 %.
+
     python -m tools.nlu_gate results/nlu [results/nlu_customer ...]
+        [--out-of-scope results/nlu_out_of_scope ...] [--max-booking-share 0.01]
         [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only]
 """
 from __future__ import annotations
@@ -16,11 +22,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 # Rasa writes one <component>_report.json per entity extractor.
 NOT_ENTITY_REPORTS = {"intent_report.json", "response_selection_report.json"}
 AVERAGES = {"micro avg", "macro avg", "weighted avg", "accuracy"}
+# What an out-of-scope message must never be taken for: each starts or
+# continues a booking's payment, or shows a booking's money.
+BOOKING_INTENTS = ("make_payment", "ask_balance", "payment_status", "request_new_otp")
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def intent_accuracy(results: Path) -> float:
@@ -85,11 +95,52 @@ def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float) -> Li
     return failures
 
 
+def message_count(results: Path, intent: str = OUT_OF_SCOPE) -> int:
+    """How many of the set's messages are labelled ``intent``."""
+    report = json.loads((results / "intent_report.json").read_text())
+    values = report.get(intent)
+    return int(values.get("support", 0)) if isinstance(values, dict) else 0
+
+
+def taken_for_booking(results: Path, booking_intents: Sequence[str] = BOOKING_INTENTS) -> List[dict]:
+    """The set's out-of-scope messages whose predicted intent is a booking request."""
+    errors_file = results / "intent_errors.json"
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    return [error for error in errors
+            if error["intent"] == OUT_OF_SCOPE and error["intent_prediction"]["name"] in booking_intents]
+
+
+def judge_out_of_scope(results: Path, max_booking_share: float) -> List[str]:
+    """Print an out-of-scope set's figures; return what is over the bar."""
+    total = message_count(results)
+    taken = taken_for_booking(results)
+    share = len(taken) / total if total else 1.0
+    print(f"Out-of-scope held-out set ({results}):")
+    print(f"  {total} out-of-scope messages; intent accuracy over the whole set {intent_accuracy(results):.3f}")
+    print(f"  taken for a booking request: {len(taken)} ({share:.1%}, maximum {max_booking_share:.1%})")
+    for error in taken:
+        prediction = error["intent_prediction"]
+        print(f"    {error['text']!r}: {prediction['name']} ({prediction['confidence']:.2f})")
+    pushed_out = [line for line in misclassified(results, limit=1000) if "expected out_of_scope" not in line]
+    if pushed_out:
+        print("  its real booking requests misread (reported, not judged):")
+        print("\n".join(pushed_out))
+    if not total:
+        return [f"{results}: no out-of-scope messages in the report"]
+    if share > max_booking_share:
+        return [f"{results}: {share:.1%} taken for a booking request > {max_booking_share:.1%}"]
+    return []
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, nargs="+", help="one `rasa test nlu --out` folder per held-out set")
     parser.add_argument("--min-intent-accuracy", type=float, default=0.95)
     parser.add_argument("--min-entity-f1", type=float, default=0.95)
+    parser.add_argument("--out-of-scope", type=Path, nargs="*", default=[],
+                        help="`rasa test nlu --out` folders of out-of-scope sets")
+    parser.add_argument("--max-booking-share", type=float, default=0.01,
+                        help="most of an out-of-scope set that may be taken for a booking request")
     parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
     args = parser.parse_args(argv)
 
@@ -97,6 +148,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         failure
         for results in args.results
         for failure in judge(results, args.min_intent_accuracy, args.min_entity_f1)
+    ]
+    failures += [
+        failure
+        for results in args.out_of_scope
+        for failure in judge_out_of_scope(results, args.max_booking_share)
     ]
     if failures and not args.report_only:
         print("NLU gate FAILED: " + "; ".join(failures), file=sys.stderr)

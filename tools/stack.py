@@ -312,6 +312,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     with ExitStack() as stack:
         try:
             start_backends(stack, env, args.sandbox_port, args.action_port)
+            print("starting Rasa: loading the model takes about half a minute (log: run/logs/rasa.log)…",
+                  flush=True)
             rasa = rasa_server_process(args.rasa_port, ENVIRONMENT_ENDPOINTS, env)
             stack.enter_context(running(rasa, rasa_status_url(f"http://127.0.0.1:{args.rasa_port}"), 180,
                                         rasa_api_headers(env)))

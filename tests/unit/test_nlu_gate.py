@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import List
+
+import pytest
 
 from tools import nlu_gate
 
@@ -57,3 +60,68 @@ def test_each_held_out_set_is_judged_on_its_own(tmp_path: Path, capsys) -> None:
     assert f"({test_set})" in captured.out and f"({customer_set})" in captured.out
     assert f"{customer_set}: intent accuracy 0.900 < 0.95" in captured.err
     assert str(test_set) + ":" not in captured.err
+
+
+def write_out_of_scope(folder: Path, messages: int, predictions: List[str]) -> Path:
+    """An out-of-scope set of ``messages``, of which ``predictions`` were misread as these intents."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wrong = len(predictions)
+    (folder / "intent_report.json").write_text(json.dumps({
+        "accuracy": (messages - wrong) / messages,
+        "out_of_scope": {"precision": 1.0, "recall": (messages - wrong) / messages, "support": messages},
+        **{name: {"precision": 0.0, "recall": 0.0, "support": 0} for name in set(predictions)},
+        "weighted avg": {"support": messages},
+    }))
+    (folder / "intent_errors.json").write_text(json.dumps([
+        {"text": f"everyday request {i}", "intent": "out_of_scope",
+         "intent_prediction": {"name": name, "confidence": 0.7}}
+        for i, name in enumerate(predictions)]))
+    return folder
+
+
+def test_out_of_scope_set_passes_at_one_percent(tmp_path: Path, capsys) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 200, ["make_payment", "ask_balance", "greet", "ask_tours"])
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
+    out = capsys.readouterr().out
+    assert "200 out-of-scope messages" in out and "taken for a booking request: 2 (1.0%, maximum 1.0%)" in out
+    assert "'everyday request 0': make_payment (0.70)" in out
+    assert "greet" not in out.split("taken for a booking request")[1]
+
+
+@pytest.mark.parametrize("booking_intent", ["make_payment", "ask_balance", "payment_status", "request_new_otp"])
+def test_out_of_scope_set_fails_above_one_percent(tmp_path: Path, capsys, booking_intent: str) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 100, [booking_intent, booking_intent])
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 1
+    assert "2.0% taken for a booking request > 1.0%" in capsys.readouterr().err
+
+
+def test_out_of_scope_misreads_as_other_intents_do_not_count(tmp_path: Path) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 100, ["greet", "ask_tours", "menu", "human_handoff"])
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
+
+
+def test_an_empty_out_of_scope_set_fails(tmp_path: Path) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = tmp_path / "oos"
+    oos.mkdir()
+    (oos / "intent_report.json").write_text(json.dumps({"accuracy": 0.0}))
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 1
+
+
+def test_only_out_of_scope_lines_count_towards_the_share(tmp_path: Path) -> None:
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 100, ["make_payment"])
+    errors = json.loads((oos / "intent_errors.json").read_text())
+    errors.append({"text": "pay my booking", "intent": "make_payment",
+                   "intent_prediction": {"name": "ask_balance", "confidence": 0.9}})
+    (oos / "intent_errors.json").write_text(json.dumps(errors))
+    assert nlu_gate.taken_for_booking(oos) == errors[:1]
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
