@@ -5,6 +5,8 @@ import re
 from types import MappingProxyType
 from typing import Mapping, Optional, Tuple
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from parsing.text import InvalidInput, clean_text
 
 CHANNEL_NAMES: Mapping[str, str] = MappingProxyType(
@@ -19,7 +21,7 @@ _SYNONYMS: Mapping[str, Tuple[str, ...]] = MappingProxyType({
     # data/nlu/entities.yml names the same ones.
     "ecocash": ("eco cash", "eko cash", "econet", "ecocsh", "ecocah", "ecoash", "eco cah", "eco", "ekocash",
                 "ecocashi", "ekokesh", "ecokesh"),
-    "onemoney": ("one money", "net one", "one mony", "1 money", "1money", "onemoni", "one mone", "wanmani",
+    "onemoney": ("one money", "net one", "one mony", "1 money", "1money", "onemoni", "wanmani",
                  "netone"),
     "zimswitch": ("zim switch", "zim swich", "zimswich", "zipit", "bank card", "bank", "card", "visa",
                   "mastercard", "zimsw", "swipe"),
@@ -101,3 +103,34 @@ def channel_position(text: str) -> Optional[int]:
         return None  # "1 or 2", or a sentence that says more than a choice
     position = positions.pop()
     return position if position >= 0 else len(CHANNEL_ORDER) + position
+
+
+# A wallet's name written as one word, for typo-tolerant matching ("ecocas", "one-mony", "zim swtch").
+_SPELLINGS: Mapping[str, str] = MappingProxyType({
+    re.sub(r"[^a-z0-9]", "", synonym): channel
+    for channel, synonyms in _SYNONYMS.items()
+    for synonym in (channel, *synonyms)
+    if synonym not in _WEAK_SYNONYMS and len(re.sub(r"[^a-z0-9]", "", synonym)) >= 5
+})
+
+
+def wallet_spelled_like(word: str) -> Optional[str]:
+    """The channel whose name ``word`` is, give or take a typo (Damerau-Levenshtein), or None.
+
+    For the NLU's entity extractor (rasa_runtime/nlu/wallet_extractor.py): a
+    misspelt wallet the lookup table does not list is still found. A word of
+    six or seven letters may be one typo away, of eight or more two; shorter
+    words must be a known spelling ("money" is never OneMoney). Never two
+    channels: a word as near to one as to another is no answer.
+    """
+    spelled = re.sub(r"[^a-z0-9]", "", clean_text(word).lower())
+    if len(spelled) < 5:
+        return None
+    if spelled in _SPELLINGS:
+        return _SPELLINGS[spelled]
+    tolerance = 2 if len(spelled) >= 8 else 1 if len(spelled) >= 6 else 0
+    nearest = {
+        channel for name, channel in _SPELLINGS.items()
+        if name.isalpha() and DamerauLevenshtein.distance(spelled, name, score_cutoff=tolerance) <= tolerance
+    }
+    return nearest.pop() if len(nearest) == 1 else None

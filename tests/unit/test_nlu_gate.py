@@ -62,8 +62,11 @@ def test_each_held_out_set_is_judged_on_its_own(tmp_path: Path, capsys) -> None:
     assert str(test_set) + ":" not in captured.err
 
 
-def write_out_of_scope(folder: Path, messages: int, predictions: List[str]) -> Path:
-    """An out-of-scope set of ``messages``, of which ``predictions`` were misread as these intents."""
+def write_out_of_scope(folder: Path, messages: int, predictions: List[str], backed: bool = True) -> Path:
+    """An out-of-scope set of ``messages``, of which ``predictions`` were misread as these intents.
+
+    With ``backed`` each misread message's words back its booking intent, as a payment request would.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     wrong = len(predictions)
     (folder / "intent_report.json").write_text(json.dumps({
@@ -73,10 +76,19 @@ def write_out_of_scope(folder: Path, messages: int, predictions: List[str]) -> P
         "weighted avg": {"support": messages},
     }))
     (folder / "intent_errors.json").write_text(json.dumps([
-        {"text": f"everyday request {i}", "intent": "out_of_scope",
-         "intent_prediction": {"name": name, "confidence": 0.7}}
+        {"text": (BACKED.get(name, "everyday request") if backed else "everyday request") + f" {i}",
+         "intent": "out_of_scope", "intent_prediction": {"name": name, "confidence": 0.7}}
         for i, name in enumerate(predictions)]))
     return folder
+
+
+# Everyday requests whose own words back the booking intent they were given: the assistant acts on them.
+BACKED = {
+    "make_payment": "pay the balance on my booking",
+    "ask_balance": "what is the balance on my safari booking",
+    "payment_status": "did my payment go through",
+    "request_new_otp": "send the otp again",
+}
 
 
 def test_out_of_scope_set_passes_at_one_percent(tmp_path: Path, capsys) -> None:
@@ -85,8 +97,9 @@ def test_out_of_scope_set_passes_at_one_percent(tmp_path: Path, capsys) -> None:
     oos = write_out_of_scope(tmp_path / "oos", 200, ["make_payment", "ask_balance", "greet", "ask_tours"])
     assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
     out = capsys.readouterr().out
-    assert "200 out-of-scope messages" in out and "taken for a booking request: 2 (1.0%, maximum 1.0%)" in out
-    assert "'everyday request 0': make_payment (0.70)" in out
+    assert "200 out-of-scope messages" in out
+    assert "taken for a booking request by the assistant (intent and text): 2 (1.0%, maximum 1.0%)" in out
+    assert "'pay the balance on my booking 0': make_payment (0.70)" in out
     assert "greet" not in out.split("taken for a booking request")[1]
 
 
@@ -97,6 +110,17 @@ def test_out_of_scope_set_fails_above_one_percent(tmp_path: Path, capsys, bookin
     oos = write_out_of_scope(tmp_path / "oos", 100, [booking_intent, booking_intent])
     assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 1
     assert "2.0% taken for a booking request > 1.0%" in capsys.readouterr().err
+
+
+def test_a_booking_intent_the_text_does_not_back_is_reported_not_counted(tmp_path: Path, capsys) -> None:
+    """"Remind me to call mum" put on make_payment by the classifier starts nothing: the text backs no payment."""
+    (tmp_path / "nlu").mkdir()
+    held_out = write_reports(tmp_path / "nlu", 1.0, 1.0)
+    oos = write_out_of_scope(tmp_path / "oos", 100, ["make_payment", "ask_balance", "payment_status"], backed=False)
+    assert nlu_gate.main([str(held_out), "--out-of-scope", str(oos)]) == 0
+    out = capsys.readouterr().out
+    assert "by the classifier alone: 3 (3.0%, reported)" in out
+    assert "by the assistant (intent and text): 0 (0.0%" in out
 
 
 def test_out_of_scope_misreads_as_other_intents_do_not_count(tmp_path: Path) -> None:

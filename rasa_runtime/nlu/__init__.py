@@ -1,0 +1,1 @@
+"""NLU components of our own, named in config.yml's pipeline."""
