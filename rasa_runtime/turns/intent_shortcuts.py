@@ -76,7 +76,9 @@ def intent_shortcut_patch() -> Patch:
 
         allow_list = IssuedPayloads()
 
-        def process(self: Any, messages: List[Any], domain: Any = None) -> List[Any]:
+        # ``self`` unannotated, as in Rasa's own method: Rasa's graph validation
+        # (at training) takes an annotated parameter for one the graph must provide.
+        def process(self, messages: List[Any], domain: Any = None) -> List[Any]:
             allowed = allow_list.of(domain)
             handled = []
             for message in messages:
