@@ -72,13 +72,15 @@ def intent_shortcut_patch() -> Patch:
         original = originals[_PROCESS]
         if original.__code__.co_varnames[:3] != ("self", "messages", "domain"):
             raise PatchDoesNotFit("RegexMessageHandler.process takes other arguments")
+        from rasa.shared.core.domain import Domain
         from rasa.shared.nlu.constants import TEXT
+        from rasa.shared.nlu.training_data.message import Message
 
         allow_list = IssuedPayloads()
 
-        # ``self`` unannotated, as in Rasa's own method: Rasa's graph validation
-        # (at training) takes an annotated parameter for one the graph must provide.
-        def process(self, messages: List[Any], domain: Any = None) -> List[Any]:
+        # Typed exactly as Rasa's own method (``self`` unannotated): Rasa's graph
+        # validation at training reads these hints and refuses any other.
+        def process(self, messages: List[Message], domain: Optional[Domain] = None) -> List[Message]:
             allowed = allow_list.of(domain)
             handled = []
             for message in messages:
@@ -90,6 +92,9 @@ def intent_shortcut_patch() -> Patch:
                     handled.extend(original(self, [message], domain))
             return handled
 
+        # Resolved types, not this module's postponed strings: Rasa's validation resolves them
+        # with typing.get_type_hints, which cannot see the names imported in this function.
+        process.__annotations__ = {"messages": List[Message], "domain": Optional[Domain], "return": List[Message]}
         return {_PROCESS: process}
 
     return Patch("intent shortcut guard", PatchKind.SAFETY, (_PROCESS,), build,
