@@ -114,21 +114,21 @@ _SPELLINGS: Mapping[str, str] = MappingProxyType({
 })
 
 
-def wallet_spelled_like(word: str) -> Optional[str]:
+def wallet_spelled_like(word: str, max_typos: int = 2) -> Optional[str]:
     """The channel whose name ``word`` is, give or take a typo (Damerau-Levenshtein), or None.
 
     For the NLU's entity extractor (rasa_runtime/nlu/wallet_extractor.py): a
     misspelt wallet the lookup table does not list is still found. A word of
-    six or seven letters may be one typo away, of eight or more two; shorter
-    words must be a known spelling ("money" is never OneMoney). Never two
-    channels: a word as near to one as to another is no answer.
+    six or seven letters may be one typo away, of eight or more two (at most
+    ``max_typos``); shorter words must be a known spelling ("money" is never
+    OneMoney). Never two channels: a word as near to one as to another is no answer.
     """
     spelled = re.sub(r"[^a-z0-9]", "", clean_text(word).lower())
     if len(spelled) < 5:
         return None
     if spelled in _SPELLINGS:
         return _SPELLINGS[spelled]
-    tolerance = 2 if len(spelled) >= 8 else 1 if len(spelled) >= 6 else 0
+    tolerance = min(max_typos, 2 if len(spelled) >= 8 else 1 if len(spelled) >= 6 else 0)
     nearest = {
         channel for name, channel in _SPELLINGS.items()
         if name.isalpha() and DamerauLevenshtein.distance(spelled, name, score_cutoff=tolerance) <= tolerance

@@ -7,7 +7,8 @@ numbers by regex, wallets by lookup), and then, for words no entity covers,
 a wallet name give or take a typo is a ``payment_channel`` too, with the
 channel's own name as its value (``parsing.channels.wallet_spelled_like``
 decides how many typos a word's length allows). Two adjacent words count as
-a name written with a space ("zim swtch"), so "one more" is never OneMoney.
+a name written with a space ("zim swtch"), within one typo, so "one more" and
+"the money" are never OneMoney.
 
 One extractor rather than two, so `rasa test nlu` scores wallets, references
 and numbers together, as the form sees them.
@@ -75,7 +76,8 @@ def _wallet_at(tokens: List[Any], index: int, taken: List[Tuple[int, int]]) -> O
     if index + 1 < len(tokens):
         first, second = tokens[index], tokens[index + 1]
         joined = first.text + second.text
-        channel = wallet_spelled_like(joined) if len(joined) >= 8 else None
+        # Two words joined are held to one typo: "the money" is two from "onemoney", and no wallet.
+        channel = wallet_spelled_like(joined, max_typos=1) if len(joined) >= 8 else None
         if channel and free(first.start, second.end):
             return first.start, second.end, channel, 2
     token = tokens[index]

@@ -25,3 +25,9 @@ def test_a_wallet_with_a_typo_is_found(typed: str, channel: str) -> None:
 ])
 def test_everyday_words_are_never_a_wallet(word: str) -> None:
     assert wallet_spelled_like(word) is None
+
+
+@pytest.mark.parametrize("words", ["the money", "one more", "some money", "one time"])
+def test_two_everyday_words_are_never_a_wallet(words: str) -> None:
+    """How the extractor tries two adjacent words: joined, and within one typo."""
+    assert wallet_spelled_like(words, max_typos=1) is None
