@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 from urllib.parse import urlsplit
+from common.environment import positive_seconds
 
 SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
 SANDBOX_PORT = 8099
@@ -128,19 +129,6 @@ def _redact_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}"
 
 
-def _float(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -249,8 +237,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         omari_api_base_url=_omari_base_url(env, merchant_key),
         omari_merchant_key=merchant_key or SANDBOX_MERCHANT_KEY,
         uses_sandbox=uses_sandbox,
-        omari_connect_timeout=_float(env, "OMARI_CONNECT_TIMEOUT", 10.0),
-        omari_read_timeout=_float(env, "OMARI_READ_TIMEOUT", 30.0),
+        omari_connect_timeout=positive_seconds(env, "OMARI_CONNECT_TIMEOUT", 10.0),
+        omari_read_timeout=positive_seconds(env, "OMARI_READ_TIMEOUT", 30.0),
         omari_merchant_channel=channel,
         database_url=env.get("DATABASE_URL", "").strip() or "sqlite:///kali_safaris.db",
         max_invalid_answers=_int(env, "MAX_INVALID_ANSWERS", 3),

@@ -40,6 +40,14 @@ async def booking_of_form(tracker: Tracker) -> Optional[BookingSnapshot]:
     return lookup.booking
 
 
+async def booking_for_wording(tracker: Tracker) -> Optional[BookingSnapshot]:
+    """:func:`booking_of_form`, or None when the service failed: for what is said, never for money."""
+    try:
+        return await booking_of_form(tracker)
+    except ServiceFailure:
+        return None
+
+
 class AmountQuestion:
     """Validates the ``amount`` answer against the booking's balance and currency."""
 

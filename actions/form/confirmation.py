@@ -17,10 +17,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form.amount import booking_of_form
+from actions.form.amount import booking_for_wording
 from actions.form.reading import CONFIRMATION_SLOT
 from actions.presentation import format_money, format_phone_for_customer
-from actions.runtime import ServiceFailure
 from parsing import CHANNEL_NAMES
 from payments.snapshots import BookingSnapshot
 
@@ -66,11 +65,7 @@ def payment_so_far(tracker: Tracker, booking: Optional[BookingSnapshot]) -> Text
 
 async def say_change_aloud(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """"OK: ZWG 30.00 via OneMoney": the customer hears what the change made of the payment."""
-    try:
-        booking = await booking_of_form(tracker)
-    except ServiceFailure:
-        booking = None
-    summary = payment_so_far(tracker, booking)
+    summary = payment_so_far(tracker, await booking_for_wording(tracker))
     if summary:
         dispatcher.utter_message(response="utter_change_confirmed", payment_so_far=summary)
 
@@ -84,10 +79,7 @@ class ActionAskPaymentConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        try:
-            booking = await booking_of_form(tracker)
-        except ServiceFailure:
-            booking = None
+        booking = await booking_for_wording(tracker)
         amount = tracker.get_slot("amount")
         channel = tracker.get_slot("payment_channel")
         dispatcher.utter_message(

@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.form.amount import booking_of_form
+from actions.form.amount import booking_for_wording
 from actions.form.cancellation import cancel_at_question
 from actions.form.confirmation import confirmation_of, payment_so_far
 from actions.form.halt import HaltReason
@@ -26,7 +26,7 @@ from actions.form.turn import latest_intent, latest_text, take_only
 from actions.identity import verified_phone_number
 from actions.payment.status import tell_payment_status
 from actions.questions import answer_balance
-from actions.runtime import ServiceFailure, settings
+from actions.runtime import settings
 from parsing import find_booking_reference_key
 from parsing.cues import words_of
 
@@ -147,10 +147,7 @@ class QuestionReader:
             await answer_balance(dispatcher, tracker)
         elif words & (_PAYING_WORDS | _BALANCE_WORDS) and tracker.get_slot("booking_reference"):
             # "wait, how much am I paying again?": what the payment is so far.
-            try:
-                booking = await booking_of_form(tracker)
-            except ServiceFailure:
-                booking = None
+            booking = await booking_for_wording(tracker)
             dispatcher.utter_message(response="utter_payment_so_far", payment_so_far=payment_so_far(tracker, booking))
         elif intent == "ask_balance":
             await answer_balance(dispatcher, tracker)

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.form.amount import booking_of_form
+from actions.form.amount import booking_for_wording
 from actions.form.halt import HALT_SLOT, HaltReason, halt_reason
 from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment_details
 from actions.identity import verified_phone_number
@@ -96,10 +96,7 @@ class ActionAskAmount(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        try:
-            booking = await booking_of_form(tracker)
-        except ServiceFailure:
-            booking = None
+        booking = await booking_for_wording(tracker)
         if booking is None:
             dispatcher.utter_message(response="utter_ask_amount", balance_due="your balance")
             return []

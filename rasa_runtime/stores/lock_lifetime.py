@@ -35,6 +35,7 @@ from rasa.core import lock as rasa_lock
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LockStore
 
+from common.environment import positive_seconds
 from rasa_runtime.patching import Patch, PatchKind, PatchOutcome, install
 
 # payments/settings.py's defaults for the same variables (tests/unit/test_lock_lifetime.py keeps them equal).
@@ -52,23 +53,10 @@ class LockLifetimeTooShort(ValueError):
     """TICKET_LOCK_LIFETIME is set below the longest turn: two turns of one chat could run at once."""
 
 
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from error
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {raw!r}")
-    return value
-
-
 def longest_turn_seconds(environ: Mapping[str, str]) -> float:
     """How long one turn can take when every O'mari exchange runs to its timeouts."""
-    per_exchange = (_seconds(environ, "OMARI_CONNECT_TIMEOUT", DEFAULT_OMARI_CONNECT_TIMEOUT)
-                    + _seconds(environ, "OMARI_READ_TIMEOUT", DEFAULT_OMARI_READ_TIMEOUT))
+    per_exchange = (positive_seconds(environ, "OMARI_CONNECT_TIMEOUT", DEFAULT_OMARI_CONNECT_TIMEOUT)
+                    + positive_seconds(environ, "OMARI_READ_TIMEOUT", DEFAULT_OMARI_READ_TIMEOUT))
     return OMARI_EXCHANGES_PER_TURN * per_exchange + TURN_MARGIN_SECONDS
 
 
