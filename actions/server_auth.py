@@ -17,17 +17,16 @@ Like actions/health.py, the check is installed only inside the action server.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 from typing import Any, Mapping, Optional
 
 from payments.settings import load_settings
+from common.hosts import is_loopback
 
 logger = logging.getLogger(__name__)
 
 RASA_SDK_APP = "rasa_sdk"
 TOKEN_HEADER = "X-Action-Server-Token"
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 # Probes and Prometheus (nginx, compose, the test stacks) need no secret; /health and /metrics
 # (counts by reason, actions/metrics.py) tell nothing about a customer.
 OPEN_PATHS = ("/health", "/metrics")
@@ -40,20 +39,11 @@ class ActionServerExposed(SystemExit):
 def exposure_problem(environ: Mapping[str, str], token: str) -> Optional[str]:
     """Why the action server must not start with this host and token, or None."""
     host = environ.get("SANIC_HOST", "0.0.0.0").strip() or "0.0.0.0"
-    if token or _is_loopback(host):
+    if token or is_loopback(host):
         return None
     return (f"the action server listens on {host} with no ACTION_SERVER_TOKEN: anything that reaches it "
             "could act for any customer. Set ACTION_SERVER_TOKEN (the same value for Rasa), "
             "or SANIC_HOST=127.0.0.1")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def is_rasa(headers: Mapping[str, str], token: str) -> bool:

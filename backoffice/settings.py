@@ -6,7 +6,6 @@ data the assistant writes.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from payments.settings import Settings, load_settings
+from common.hosts import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8060
@@ -49,13 +49,6 @@ class BackofficeSettings:
     proxies: int = 0
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -78,11 +71,11 @@ def load_backoffice_settings(environ: Optional[Mapping[str, str]] = None) -> Bac
     if secure_raw in TRUE_WORDS:
         secure = True
     elif secure_raw in FALSE_WORDS:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ValueError("BACKOFFICE_SECURE_COOKIES=false is allowed only on a loopback BACKOFFICE_HOST")
         secure = False
     else:
-        secure = not _is_loopback(host)
+        secure = not is_loopback(host)
     repo = Path(env.get("BACKOFFICE_NLU_REPO", "").strip() or ".").resolve()
     accepted = env.get("BACKOFFICE_ACCEPTED_EXAMPLES", "").strip()
     return BackofficeSettings(

@@ -7,13 +7,13 @@ loopback). docs/configuration.md mirrors this module.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 from common.environment import positive_seconds
+from common.hosts import is_loopback
 
 SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
 SANDBOX_PORT = 8099
@@ -181,7 +181,6 @@ class UnsafeOmariSetting(ValueError):
     """O'mari's URL and key as set would send a real merchant key where it must not go; nothing starts."""
 
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _omari_base_url(env: Mapping[str, str], merchant_key: str) -> str:
@@ -201,19 +200,10 @@ def _omari_base_url(env: Mapping[str, str], merchant_key: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeOmariSetting(f"OMARI_API_BASE_URL must be an https:// URL, got one starting {url[:8]!r}")
-    if parts.scheme == "http" and real_key and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and real_key and not is_loopback(parts.hostname):
         raise UnsafeOmariSetting(f"OMARI_API_BASE_URL must be https:// for the merchant key to cross the network "
                                  f"(http is for the bundled sandbox only), got http://{parts.hostname}")
     return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _offset(environ: Mapping[str, str], name: str) -> float:
