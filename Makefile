@@ -58,7 +58,7 @@ run: first-run-notice train seed
 first-run-notice:
 	@if [ ! -f $(VENV)/.installed ] || [ ! -f $(MODEL_STAMP) ]; then \
 	  echo "First start (or the training data changed): installing the packages and training the"; \
-	  echo "assistant. That takes about four minutes here; a progress bar follows. Later starts take seconds."; fi
+	  echo "assistant. That takes about eight minutes on 2 cores; a progress bar follows. Later starts take seconds."; fi
 
 serve: train
 	@if [ -z "$$OMARI_MERCHANT_KEY" ]; then $(PY) -m payments.ops migrate && $(PY) -m payments.ops seed; fi

@@ -1,6 +1,6 @@
 """`make train`: train the assistant with a progress bar instead of Rasa's log.
 
-A first `make run` trains for about four minutes on a two-core machine; Rasa
+A first `make run` trains for about eight minutes on a two-core machine; Rasa
 writes some hundred lines meanwhile. This shows one progress bar (the
 component being trained, and DIET's epochs, which take most of the time),
 every warning or error as it comes, and where the model went. Rasa's whole
