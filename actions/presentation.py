@@ -13,13 +13,6 @@ from payments.snapshots import BookingSnapshot
 from payments.store.models import CENT
 
 CURRENCY_PREFIX = {"USD": "US$", "ZWG": "ZWG "}
-BOOKING_STATUS_WORDS = {
-    "pending": "balance outstanding",
-    "deposit_paid": "deposit paid",
-    "paid": "fully paid",
-    "cancelled": "cancelled",
-    "refunded": "refunded",
-}
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -42,10 +35,6 @@ def format_phone_for_customer(msisdn: str) -> str:
         return msisdn
     national = "0" + msisdn[3:]
     return f"{national[:4]} {national[4:7]} {national[7:]}"
-
-
-def describe_booking_status(status: str) -> str:
-    return BOOKING_STATUS_WORDS.get(status, status)
 
 
 def mask_customer_name(name: str) -> str:

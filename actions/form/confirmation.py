@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.form.amount import booking_for_wording
 from actions.form.reading import CONFIRMATION_SLOT
+from actions.languages import say
 from actions.presentation import format_money, format_phone_for_customer
 from parsing import CHANNEL_NAMES
 from payments.snapshots import BookingSnapshot
@@ -53,13 +54,13 @@ def payment_so_far(tracker: Tracker, booking: Optional[BookingSnapshot]) -> Text
         parts.append(format_money(Decimal(amount), booking.currency))
     channel = tracker.get_slot("payment_channel")
     if channel:
-        parts.append(f"via {CHANNEL_NAMES.get(channel, channel)}")
+        parts.append(say(tracker, "via_channel", channel=CHANNEL_NAMES.get(channel, channel)))
     phone = tracker.get_slot("phone_number")
     if phone:
-        parts.append(f"from {format_phone_for_customer(phone)}")
+        parts.append(say(tracker, "from_phone", phone=format_phone_for_customer(phone)))
     reference = tracker.get_slot("booking_reference")
     if reference:
-        parts.append(f"on booking {reference}")
+        parts.append(say(tracker, "on_booking", booking_reference=reference))
     return " ".join(parts)
 
 

@@ -24,6 +24,7 @@ from actions.form.reading import CONFIRMATION_SLOT, Reading, ReadingKind, Turn, 
 from actions.form.rejection import reject
 from actions.form.turn import latest_intent, latest_text, take_only
 from actions.identity import verified_phone_number
+from actions.languages import tell_language_choice
 from actions.payment.status import tell_payment_status
 from actions.questions import answer_balance
 from actions.runtime import settings
@@ -117,6 +118,9 @@ class QuestionReader:
             await self._answer_question(reading.question_intent, dispatcher, tracker)
             return keep_going
         if kind is ReadingKind.REACTION:
+            return keep_going
+        if kind is ReadingKind.LANGUAGE:
+            tell_language_choice(dispatcher, tracker)
             return keep_going
         question = tracker.get_slot("requested_slot")
         rejection = reject(question, dispatcher, tracker, _UNREADABLE.get(question, "utter_default"))

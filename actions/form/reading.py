@@ -7,6 +7,9 @@ classifier called it, and is read in this order (docs/training-data.md,
 1. **Cancel**: a cancel word that is not negated ("cancel", "stop", "misa",
    "yima"), or the ``cancel`` intent when the message holds no answer.
 2. **A person**: the ``human_handoff`` intent when the message holds no answer.
+   **A language**: "chiShona", "English please", "language" (the
+   ``choose_language`` intent, which only a choice gets): said, then the
+   question is asked again in that language, not counted.
 3. **The answer to the question asked**: its parser finds exactly one value
    of the right shape. At the OTP question a lone 4–8 digit group is the OTP
    whatever the intent ("sorry, the code is 483920"); at the amount, channel
@@ -61,6 +64,7 @@ class ReadingKind(str, enum.Enum):
 
     CANCEL = "cancel"
     HANDOFF = "handoff"
+    LANGUAGE = "language"  # a language chosen, or asked to choose: the question is asked again
     ANSWER = "answer"  # the question asked is answered (maybe other answers too)
     CHANGE = "change"  # another answer is changed; the question asked stays open
     CONFIRM = "confirm"  # "yes" to the summary said back before the OTP is requested
@@ -98,6 +102,8 @@ def read_turn(turn: Turn) -> Reading:
         return Reading(ReadingKind.CANCEL)
     if turn.intent == "human_handoff" and answer is None:
         return Reading(ReadingKind.HANDOFF)
+    if turn.intent == "choose_language" and answer is None:
+        return Reading(ReadingKind.LANGUAGE)
     others = _other_answers(turn, text)
     if answer is not None:
         if turn.question == CONFIRMATION_SLOT:

@@ -29,23 +29,19 @@ from payments.store.models import NotificationState, TransactionStatus
 from payments.notifications.outbox import NotificationOutbox
 from payments.notifications.notifier import REFERENCE_ENTITY
 from parsing import CHANNEL_NAMES
-from actions.presentation import describe_booking_status, format_money, receipt_response
+from actions.languages import describe_booking_status, describe_outcome
+from actions.presentation import format_money, receipt_response
 from actions.runtime import notification_outbox, run_blocking, settings
 from common.sender_ids import WHATSAPP_CHANNEL, channel_of
 
 logger = logging.getLogger(__name__)
 
 WHATSAPP_WINDOW_SECONDS = 24 * 60 * 60
-# What the customer reads for each outcome; the template's ``outcome`` parameter.
+# What the customer reads for each outcome.
 RESPONSE_OF_STATUS = {
     TransactionStatus.SUCCESS.value: "utter_payment_settled_success",
     TransactionStatus.FAILED.value: "utter_payment_settled_failed",
     TransactionStatus.HELD.value: "utter_payment_settled_held",
-}
-OUTCOME_WORDS = {
-    TransactionStatus.SUCCESS.value: "received and added to your booking",
-    TransactionStatus.FAILED.value: "did not go through and no money was taken; you can pay again",
-    TransactionStatus.HELD.value: "is being checked by a person before it is added to your booking",
 }
 
 
@@ -126,8 +122,8 @@ class ActionTellPaymentOutcome(Action):
             "payment_reference": transaction.payment_reference or "-",
             "booking_reference": booking.reference,
             "balance_due": format_money(booking.balance_due, booking.currency),
-            "booking_status": describe_booking_status(booking.status),
-            "outcome": OUTCOME_WORDS.get(transaction.status, ""),
+            "booking_status": describe_booking_status(tracker, booking.status),
+            "outcome": describe_outcome(tracker, transaction.status),
             "support_contact": config.support_contact,
         }
         delivery = choose_delivery(tracker.sender_id, last_customer_message_at(tracker.events),

@@ -20,7 +20,8 @@ from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment
 from actions.identity import verified_phone_number
 from parsing import CHANNEL_NAMES
 from payments.service import CancelOutcome, DeclineReason, PaymentService
-from actions.presentation import describe_booking_status, format_money, receipt_response
+from actions.languages import describe_booking_status, say
+from actions.presentation import format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class ActionAskAmount(Action):
     ) -> List[EventType]:
         booking = await booking_for_wording(tracker)
         if booking is None:
-            dispatcher.utter_message(response="utter_ask_amount", balance_due="your balance")
+            dispatcher.utter_message(response="utter_ask_amount", balance_due=say(tracker, "your_balance"))
             return []
         offer_deposit = Decimal(0) < booking.deposit_due < booking.balance_due
         dispatcher.utter_message(
@@ -140,7 +141,7 @@ class ActionConcludePayment(Action):
             if response:
                 dispatcher.utter_message(response=response, support_contact=settings().support_contact)
         elif outcome in ("success", "declined"):
-            await self._report_settled(outcome, tracker.get_slot("transaction_reference"), dispatcher)
+            await self._report_settled(outcome, tracker, dispatcher)
         elif outcome in OUTCOME_RESPONSES:
             dispatcher.utter_message(
                 response=OUTCOME_RESPONSES[outcome],
@@ -159,11 +160,9 @@ class ActionConcludePayment(Action):
         return None
 
     @staticmethod
-    async def _report_settled(
-        outcome: Text, transaction_reference: Optional[Text], dispatcher: CollectingDispatcher
-    ) -> None:
+    async def _report_settled(outcome: Text, tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
         try:
-            receipt = await call_payments(PaymentService.receipt, transaction_reference)
+            receipt = await call_payments(PaymentService.receipt, tracker.get_slot("transaction_reference"))
         except ServiceFailure:
             receipt = None
         if receipt is None:
@@ -190,7 +189,7 @@ class ActionConcludePayment(Action):
             payment_reference=transaction.payment_reference or "-",
             booking_reference=booking.reference,
             balance_due=format_money(booking.balance_due, booking.currency),
-            booking_status=describe_booking_status(booking.status),
+            booking_status=describe_booking_status(tracker, booking.status),
         )
 
 

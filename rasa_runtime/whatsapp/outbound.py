@@ -133,7 +133,7 @@ def _row(button: Dict[str, Any], title: str) -> Dict[str, Any]:
     return row
 
 
-def list_message(body: str, buttons: Sequence[Dict[str, Any]]) -> Message:
+def list_message(body: str, buttons: Sequence[Dict[str, Any]], label: str = LIST_BUTTON_LABEL) -> Message:
     titles = unique_titles([str(b.get("title") or b.get("payload") or "") for b in buttons], ROW_TITLE_MAX)
     return {
         "type": "interactive",
@@ -141,7 +141,7 @@ def list_message(body: str, buttons: Sequence[Dict[str, Any]]) -> Message:
             "type": "list",
             "body": {"text": body},
             "action": {
-                "button": LIST_BUTTON_LABEL,
+                "button": trim(label, REPLY_TITLE_MAX) or LIST_BUTTON_LABEL,
                 "sections": [{"rows": [_row(button, title) for button, title in zip(buttons, titles, strict=True)]}],
             },
         },
@@ -153,8 +153,14 @@ def numbered_fallback(buttons: Sequence[Dict[str, Any]], first_number: int) -> s
     return "More options (type the one you want):\n" + "\n".join(lines)
 
 
-def messages_for_buttons(text: str, buttons: Sequence[Dict[str, Any]]) -> List[Message]:
-    """The WhatsApp messages for a question with Rasa buttons, in sending order."""
+def messages_for_buttons(
+    text: str, buttons: Sequence[Dict[str, Any]], list_label: str = LIST_BUTTON_LABEL
+) -> List[Message]:
+    """The WhatsApp messages for a question with Rasa buttons, in sending order.
+
+    ``list_label`` opens a list of four or more: the response gives it in the
+    conversation's language (its ``metadata.list_button``, tools/translations.py).
+    """
     buttons = [b for b in buttons if isinstance(b, dict)]
     if not buttons:
         return text_messages(text)
@@ -167,7 +173,7 @@ def messages_for_buttons(text: str, buttons: Sequence[Dict[str, Any]]) -> List[M
     preamble, body = _body_and_preamble(text)
     if len(buttons) <= MAX_REPLY_BUTTONS:
         return preamble + [reply_buttons(body, buttons)]
-    return preamble + [list_message(body, buttons)]
+    return preamble + [list_message(body, buttons, list_label)]
 
 
 def custom_message(custom: Dict[str, Any]) -> Message:

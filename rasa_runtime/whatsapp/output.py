@@ -54,7 +54,7 @@ class WhatsAppOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        await self._send_all(recipient_id, outbound.messages_for_buttons(text, buttons))
+        await self._send_all(recipient_id, outbound.messages_for_buttons(text, buttons, _list_label(kwargs)))
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
@@ -88,3 +88,10 @@ class WhatsAppPushOutput(WhatsAppOutput):
 
     def refused(self, recipient_id: Text) -> None:
         raise NoticeNotDelivered("WhatsApp did not accept a pushed message")
+
+
+def _list_label(kwargs: Dict[Text, Any]) -> str:
+    """The response's label for a list's button, in the conversation's language; "Choose" without one."""
+    metadata = kwargs.get("metadata")
+    label = metadata.get("list_button") if isinstance(metadata, dict) else None
+    return str(label) if isinstance(label, str) and label.strip() else outbound.LIST_BUTTON_LABEL
