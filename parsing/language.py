@@ -190,6 +190,25 @@ class LanguageReader:
     def language_of(self, text: object) -> Optional[Language]:
         return self.evidence(text).language
 
+    def likely_language(self, text: object) -> Optional[Language]:
+        """For reports, not for the slot: the best guess even on a short message.
+
+        One lexicon word decides ("hongu" is Shona, "yebo" Ndebele); otherwise
+        lingua's best of two or more counted words; None for "ok", digits or
+        wallet names alone.
+        """
+        evidence = self.evidence(text)
+        if evidence.language is not None:
+            return evidence.language
+        if evidence.shona_words != evidence.ndebele_words:
+            return Language.SHONA if evidence.shona_words > evidence.ndebele_words else Language.NDEBELE
+        words = [word.lower() for word in _WORD.findall(clean_text(text))]
+        counted = [word for word in words if word not in _NEUTRAL and len(word) > 1]
+        if len(counted) < 2:
+            return None
+        best = _lingua_best(" ".join(counted))
+        return best[0] if best else None
+
     @staticmethod
     def _decide(words: Sequence[str], shona: int, ndebele: int) -> Optional[Language]:
         if shona >= LEXICON_WORDS_TO_DECIDE and shona > ndebele:
