@@ -30,6 +30,8 @@ HELD_OUT = (Path("tests/nlu"), Path("tests/nlu_customer"), Path("tests/nlu_out_o
 # `[0772 123 456](phone_number)` or `[eco cash]{"entity": ...}` reads as its text.
 ANNOTATION = re.compile(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})")
 NOT_A_WORD = re.compile(r"[^\w]+|_")
+# "what's" and "whats" are the same word as customers type it: an apostrophe joins, never splits.
+APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 MIN_WORDS = 3
 
 Words = Tuple[str, ...]
@@ -69,12 +71,12 @@ def examples(folder: Path) -> Iterator[Example]:
 
 
 def words(text: str) -> Words:
-    """The text's words, lower case, without punctuation or entity markup.
+    """The text's words, lower case, without punctuation (apostrophes dropped) or entity markup.
 
     A message of emoji alone has no word: it is then itself, less spaces, so
     "👍" and "👍👍" stay two messages.
     """
-    plain = ANNOTATION.sub(r"\1", text).casefold()
+    plain = APOSTROPHES.sub("", ANNOTATION.sub(r"\1", text).casefold())
     found = tuple(word for word in NOT_A_WORD.sub(" ", plain).split() if word)
     return found or ("".join(plain.split()),)
 

@@ -46,6 +46,8 @@ def kinds(tmp_path: Path, training: List[str], held_out: List[str]) -> List[str]
     ("i want to pay my balance now", "i want to pay my balance", "one word"),  # one more in training
     ("i want to pay balance", "i want to pay my balance", "one word"),       # one fewer in training
     ("actually make it 40", "actually make it 30", "one word"),
+    ("what's my balance", "whats my balance", "case/punctuation"),  # an apostrophe dropped, as typed
+    ("i don\u2019t want to pay anymore", "i dont want to pay anymore", "case/punctuation"),
 ])
 def test_finds_each_kind_of_overlap(tmp_path: Path, training: str, held_out: str, kind: str) -> None:
     assert kinds(tmp_path, [training], [held_out]) == [kind]
