@@ -22,7 +22,7 @@ TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml data/*/*.yml)
 TRAINING_HASH := $(shell sha256sum $(sort $(TRAINING_INPUTS)) requirements.txt 2>/dev/null | sha256sum | cut -c1-16)
 MODEL_STAMP := models/.trained-$(TRAINING_HASH)
 
-.PHONY: help install train seed run first-run-notice serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
+.PHONY: help install translations translations-status train seed run first-run-notice serve test test-unit test-integration test-e2e test-browser backoffice-screenshots test-scale validate rasa-test nlu-report nlu-gate nlu-inbox nlu-compare bench lint clean
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# *//'
@@ -46,6 +46,18 @@ $(MODEL_STAMP): | $(VENV)/.installed
 	@touch $@
 
 train: $(MODEL_STAMP)
+
+# The replies in English, Shona and Ndebele live in translations/*.yml, one
+# file per language with a review status per text (docs/translations.md).
+# `make translations` writes domain.yml's responses from them (the next
+# `make run` or `make train` then retrains); `make translations-status` lists
+# what each language lacks or has not had reviewed, and fails on a broken
+# placeholder, button or length.
+translations: install
+	$(PY) -m tools.translations build
+
+translations-status: install
+	$(PY) -m tools.translations status
 
 seed: install
 	$(PY) -m payments.ops migrate && $(PY) -m payments.ops seed

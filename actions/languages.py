@@ -10,6 +10,8 @@ conversation's language. The phrases the actions put inside responses
 from __future__ import annotations
 
 import functools
+import math
+from datetime import timedelta
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
@@ -48,6 +50,29 @@ def describe_outcome(tracker: Tracker, status: str) -> str:
     """How a settled payment ended, in words (the notice's and the template's ``outcome``)."""
     key = f"outcome_{status}"
     return say(tracker, key) if key in _phrases().keys() else ""
+
+
+def say_wait(tracker: Tracker, wait: timedelta) -> str:
+    """"15 minutes", "maminitsi 15": how long until a limit lets the customer try again, rounded up."""
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    if minutes == 1:
+        return say(tracker, "duration_one_minute")
+    if minutes < 90:
+        return say(tracker, "duration_minutes", count=str(minutes))
+    return say(tracker, "duration_hours", count=str(math.ceil(minutes / 60)))
+
+
+def say_window(tracker: Tracker, window: timedelta) -> str:
+    """"hour", "15 minutes", "day": a limit's window, as in "3 codes per {window}"."""
+    minutes = max(1, int(window.total_seconds() // 60))
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return say(tracker, "window_day") if days == 1 else say(tracker, "duration_days", count=str(days))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return say(tracker, "window_hour") if hours == 1 else say(tracker, "duration_hours", count=str(hours))
+    return say(tracker, "duration_one_minute") if minutes == 1 else say(tracker, "duration_minutes",
+                                                                          count=str(minutes))
 
 
 def tell_language_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

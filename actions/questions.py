@@ -19,10 +19,10 @@ from rasa_sdk.types import DomainDict
 from actions.form.turn import latest_text
 from parsing import find_booking_reference_key
 from parsing.evidence import backs_a_balance
-from payments.limits.policy import describe_wait
 from payments.service import LookupOutcome, PaymentService
 from actions.presentation import tell_booking_summary
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
+from actions.languages import say_wait
 
 
 def _reference_asked_about(tracker: Tracker) -> Optional[Text]:
@@ -67,7 +67,7 @@ async def answer_balance(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if lookup is not None and lookup.outcome is LookupOutcome.LOCKED_OUT:
         dispatcher.utter_message(response="utter_booking_lookups_paused",
                                  support_contact=settings().support_contact,
-                                 retry_in=describe_wait(lookup.retry_after or timedelta(0)))
+                                 retry_in=say_wait(tracker, lookup.retry_after or timedelta(0)))
         return
     booking = lookup.booking if lookup is not None else None
     if booking is None:

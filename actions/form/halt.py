@@ -14,8 +14,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import metrics
+from actions.languages import say_wait
 from actions.runtime import ServiceFailure, StoreUnavailable, settings
-from payments.limits.policy import describe_wait
 
 HALT_SLOT = "payment_halt"
 # What a question's validation returns: slot name -> new value.
@@ -62,6 +62,7 @@ def halt_reason(tracker: Tracker) -> Optional[HaltReason]:
 
 def halt_on_limit(
     dispatcher: CollectingDispatcher,
+    tracker: Tracker,
     response: Text,
     retry_after: Optional[timedelta],
     reason: HaltReason,
@@ -71,7 +72,7 @@ def halt_on_limit(
     dispatcher.utter_message(
         response=response,
         # Always set with a limit outcome; an unset one reads as the shortest wait.
-        retry_in=describe_wait(retry_after or timedelta()),
+        retry_in=say_wait(tracker, retry_after or timedelta()),
         support_contact=settings().support_contact,
         **variables,
     )

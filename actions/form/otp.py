@@ -54,7 +54,7 @@ class OtpQuestion:
             return {"otp": None, **halt(HaltReason.SERVICE_ERROR)}
         if result.outcome is SubmitOutcome.WALLET_OTP_LIMIT:
             limited = halt_on_limit(
-                dispatcher, "utter_wallet_otp_limit_reached", result.retry_after, HaltReason.WALLET_OTP_LIMIT
+                dispatcher, tracker, "utter_wallet_otp_limit_reached", result.retry_after, HaltReason.WALLET_OTP_LIMIT
             )
             return {"otp": None, **limited}
         if result.outcome is SubmitOutcome.WRONG_OTP:

@@ -25,6 +25,7 @@ from actions.form.reading import CONFIRMATION_SLOT
 from actions.form.rejection import invalid_answers
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
+from actions.languages import say_window
 from parsing import booking_reference_key
 from payments.service import PaymentService, PaymentStart, StartOutcome
 
@@ -81,16 +82,17 @@ class PaymentStarter:
             assert limit is not None  # set with LIMIT_REACHED
             limited = halt_on_limit(
                 dispatcher,
+                tracker,
                 f"utter_otp_limit_reached_{limit.scope.value}",
                 start.retry_after,
                 HaltReason.OTP_LIMIT_REACHED,
                 limit=limit.count,
-                window=limit.description,
+                window=say_window(tracker, limit.window),
             )
             return {"phone_number": msisdn, **limited}
         if start.outcome is StartOutcome.LOOKUPS_PAUSED:
             paused = halt_on_limit(
-                dispatcher, "utter_booking_lookups_paused", start.retry_after, HaltReason.LOOKUPS_PAUSED
+                dispatcher, tracker, "utter_booking_lookups_paused", start.retry_after, HaltReason.LOOKUPS_PAUSED
             )
             return {"booking_reference": None, **paused}
         if start.outcome is StartOutcome.BALANCE_IN_PROGRESS:

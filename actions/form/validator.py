@@ -59,6 +59,7 @@ from actions.form.turn import (
 from actions.identity import verified_phone_number
 from actions.presentation import tell_booking_summary
 from actions.runtime import ServiceFailure, call_payments
+from actions.languages import describe_booking_status
 from parsing import (
     InvalidInput,
     asks_for_sender_number,
@@ -112,7 +113,7 @@ class ValidatePaymentForm(FormValidationAction):
             return halt_on_service_failure(dispatcher, failure, "booking_reference")
         if lookup.outcome is LookupOutcome.LOCKED_OUT:
             paused = halt_on_limit(
-                dispatcher, "utter_booking_lookups_paused", lookup.retry_after, HaltReason.LOOKUPS_PAUSED
+                dispatcher, tracker, "utter_booking_lookups_paused", lookup.retry_after, HaltReason.LOOKUPS_PAUSED
             )
             return {"booking_reference": None, **paused}
         booking = lookup.booking
@@ -129,7 +130,9 @@ class ValidatePaymentForm(FormValidationAction):
             return {"booking_reference": None, **halt(HaltReason.BOOKING_CLOSED)}
         if not booking.accepts_payment:
             dispatcher.utter_message(
-                response="utter_booking_cancelled", booking_reference=booking.reference, status=booking.status
+                response="utter_booking_cancelled",
+                booking_reference=booking.reference,
+                status=describe_booking_status(tracker, booking.status),
             )
             return {"booking_reference": None, **halt(HaltReason.BOOKING_CLOSED)}
         tell_booking_summary(dispatcher, booking)

@@ -188,12 +188,11 @@ class Chat:
         """The sender id Rasa and the payment database know this chat by (``rest:<sender>``)."""
         return scoped_sender_id("rest", self.sender)
 
-    def say(self, message: str) -> List[Dict[str, Any]]:
-        response = requests.post(
-            f"{self.stack.rasa_url}/webhooks/rest/webhook",
-            json={"sender": self.sender, "message": message},
-            timeout=60,
-        )
+    def say(self, message: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        body: Dict[str, Any] = {"sender": self.sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         assert response.status_code == 200, response.text
         replies = response.json()
         for reply in replies:

@@ -16,6 +16,7 @@ ANSWER, CHANGE, CANCEL = ReadingKind.ANSWER, ReadingKind.CHANGE, ReadingKind.CAN
 QUESTION, NEW_OTP, REACTION = ReadingKind.QUESTION, ReadingKind.NEW_OTP, ReadingKind.REACTION
 NOTHING, HANDOFF = ReadingKind.NOTHING, ReadingKind.HANDOFF
 CONFIRM, CHANGE_WANTED = ReadingKind.CONFIRM, ReadingKind.CHANGE_WANTED
+LANGUAGE = ReadingKind.LANGUAGE
 
 ROWS = [
     # 1. an explicit cancel, wherever it sits in the sentence, whatever the intent
@@ -27,6 +28,10 @@ ROWS = [
     # 2. a person
     ("amount", "ndinoda kutaura nemunhu", "human_handoff", HANDOFF, None),
     ("payment_channel", "ngifuna ukukhuluma lomuntu", "human_handoff", HANDOFF, None),
+    # a language chosen: said, and the question asked again in it (only a choice has this intent)
+    ("payment_channel", "English please", "choose_language", LANGUAGE, None),
+    ("amount", "ngifuna isiNdebele", "choose_language", LANGUAGE, None),
+    (CONFIRMATION_SLOT, "chiShona", "choose_language", LANGUAGE, None),
     # 3. the answer to the question asked
     ("otp", "sorry, the code is 483920", "correct", ANSWER, {"otp"}),
     ("otp", "kodhi yacho ndi 483920", "make_payment", ANSWER, {"otp"}),
