@@ -35,6 +35,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from common.sender_ids import scoped_sender_id
 from rasa_runtime import metrics
+from rasa_runtime.turns.bound_replies import response_text
 from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
 from rasa_runtime.turns.sender_rate_limit import over_the_rate
@@ -59,11 +60,9 @@ def max_message_chars(environ: Optional[Mapping[str, str]] = None) -> int:
     return int(raw)
 
 
-def too_long_text(agent: Any, limit: int) -> str:
-    """The domain's ``utter_message_too_long`` text, with the limit filled in."""
-    domain = getattr(agent, "domain", None)
-    variants = (getattr(domain, "responses", None) or {}).get(TOO_LONG_RESPONSE) or [{}]
-    text = variants[0].get("text") or TOO_LONG_FALLBACK
+def too_long_text(agent: Any, limit: int, message_text: Optional[str] = None) -> str:
+    """The domain's ``utter_message_too_long`` text in the message's language, with the limit filled in."""
+    text = response_text(agent, TOO_LONG_RESPONSE, message_text) or TOO_LONG_FALLBACK
     return text.replace("{max_characters}", f"{limit:,}")
 
 
@@ -92,12 +91,14 @@ def guarded_handler(channel_name: str, handler: Handler, app: Any, limit: int, c
         if metadata_chars > MAX_METADATA_CHARS:
             logger.info("refused a message with %d characters of metadata on %s (limit %d)",
                         metadata_chars, channel_name, MAX_METADATA_CHARS)
-            await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
+            await message.output_channel.send_text_message(message.sender_id,
+                                                           too_long_text(app.ctx.agent, limit, message.text))
             return
         if message.text and len(message.text) > limit:
             logger.info("refused a %d-character message on %s (limit %d)", len(message.text), channel_name, limit)
             metrics.message_refused("message_too_long")
-            await message.output_channel.send_text_message(message.sender_id, too_long_text(app.ctx.agent, limit))
+            await message.output_channel.send_text_message(message.sender_id,
+                                                           too_long_text(app.ctx.agent, limit, message.text))
             return
         await handler(message)
 

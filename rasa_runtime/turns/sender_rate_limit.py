@@ -35,6 +35,7 @@ import os
 import time
 from typing import Any, Deque, Dict, Mapping, Optional, Protocol
 
+from rasa_runtime.turns.bound_replies import response_text
 from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
@@ -141,10 +142,9 @@ def counter_from_environment(limit: int, environ: Optional[Mapping[str, str]] = 
     return RedisCounter(client, limit)
 
 
-def slow_down_text(agent: Any) -> str:
-    """The domain's ``utter_slow_down`` text."""
-    responses = getattr(getattr(agent, "domain", None), "responses", None) or {}
-    return ((responses.get(SLOW_DOWN_RESPONSE) or [{}])[0].get("text")) or SLOW_DOWN_FALLBACK
+def slow_down_text(agent: Any, message_text: Optional[str] = None) -> str:
+    """The domain's ``utter_slow_down`` text, in the language the message decides (English otherwise)."""
+    return response_text(agent, SLOW_DOWN_RESPONSE, message_text) or SLOW_DOWN_FALLBACK
 
 
 _HANDLE_MESSAGE = "rasa.core.agent:Agent.handle_message"
@@ -170,7 +170,7 @@ async def over_the_rate(sender_id: str, output_channel: Any, agent: Any = None, 
         if not verdict:
             logger.info("sender over %d messages a minute: answered slow down", _installed["per_minute"])
             metrics.message_refused("sender_rate")
-            await output_channel.send_text_message(sender_id, slow_down_text(agent))
+            await output_channel.send_text_message(sender_id, slow_down_text(agent, getattr(message, "text", None)))
     return not verdict
 
 

@@ -110,3 +110,23 @@ def test_a_rest_callers_metadata_names_the_language() -> None:
     assert language_entity(detect("hi", metadata={"language": "nd"})) == "nd"
     assert language_entity(detect("hi", metadata={"language": "klingon"})) is None
     assert language_entity(detect("hi", metadata={"language": ["sn"]})) is None
+
+
+def test_an_answer_given_before_the_turn_follows_the_language_of_the_message() -> None:
+    """"Too long" and "slow down" are sent without reading the conversation: the message decides."""
+    import types
+
+    import yaml
+
+    from rasa_runtime.turns.channel_guard import too_long_text
+    from rasa_runtime.turns.sender_rate_limit import slow_down_text
+    from tests.support.catalogue_replies import languages_of
+
+    responses = yaml.safe_load(open("domain.yml", encoding="utf-8"))["responses"]
+    agent = types.SimpleNamespace(domain=types.SimpleNamespace(responses=responses))
+    assert "sn" in languages_of(slow_down_text(agent, "ndinoda kubhadhara mari yangu ndapota"))
+    assert "nd" in languages_of(slow_down_text(agent, "ngicela ukubhadala imali yami"))
+    assert "en" in languages_of(slow_down_text(agent, "ok"))
+    assert "en" in languages_of(slow_down_text(agent, None))
+    shona = too_long_text(agent, 4000, "ndinoda kubhadhara mari yangu " * 300)
+    assert "4,000" in shona and shona != too_long_text(agent, 4000, "x" * 9000)
