@@ -24,6 +24,7 @@ from payments.service import SubmitOutcome
 from payments.store.models import Booking
 from tests.browser.conftest import MISUNDERSTOOD, PASSWORD, Site, log_in, screenshot
 from tests.support.payment_backend import MERCHANT_KEY, OTP, PaymentBackend
+from tools.inbox_turns import likely_language
 from tools.stack import REPO, base_env
 
 SLYKER = "BK-SLYKER-TECH-20251023"
@@ -231,6 +232,7 @@ def test_a_trainer_reads_a_redacted_conversation_accepts_a_suggestion_and_sees_t
     page.goto(f"{site.url}/inbox")
     row = page.get_by_test_id("inbox-row").filter(has_text=MISUNDERSTOOD)
     expect(row).to_contain_text("fallback")
+    expect(row.get_by_test_id("inbox-language")).to_have_text(likely_language(MISUNDERSTOOD) or "?")
     screenshot(page, "nlu-inbox")
     row.locator("select[name=intent]").select_option("greet")
     row.get_by_role("button", name="Decide").click()
