@@ -62,6 +62,8 @@ def transaction_as_dict(transaction: TransactionSnapshot) -> Dict[str, Any]:
         "currency": transaction.currency,
         "msisdn": transaction.msisdn,
         "channel": transaction.customer_channel,
+        # The conversation's language when it started (en, sn, nd); None when not recorded.
+        "language": transaction.language.value if transaction.language else None,
         "status": transaction.status,
         "otp_reference": transaction.otp_reference,
         "payment_reference": transaction.payment_reference,
@@ -181,6 +183,7 @@ def notification_as_dict(notification: NotificationSnapshot, store: BookingStore
         "amount": _money(transaction.amount) if transaction else None,
         "currency": transaction.currency if transaction else None,
         "booking_reference": transaction.booking_reference if transaction else None,
+        "language": transaction.language.value if transaction and transaction.language else None,
         "state": notification.state,
         "told_by": notification.told_by,
         "attempts": notification.attempts,

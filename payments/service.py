@@ -19,6 +19,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import List, Optional, Tuple
 
+from parsing.language import Language
 from payments import metrics
 from payments.limits.policy import RequestLimitReached
 from payments.amount_rules import BalanceReserved
@@ -126,8 +127,13 @@ class PaymentService:
         amount: Decimal,
         customer_channel: str,
         msisdn: str,
+        language: Optional[Language] = None,
     ) -> PaymentStart:
-        """Create a transaction and ask O'mari to send the customer an OTP."""
+        """Create a transaction and ask O'mari to send the customer an OTP.
+
+        ``language`` is the conversation's (the form passes it): kept on the
+        transaction so ops see it and a notice told later can be in it.
+        """
         lookup = self.look_up_booking(sender_id, booking_lookup_key)
         if lookup.outcome is LookupOutcome.LOCKED_OUT:
             return PaymentStart(StartOutcome.LOOKUPS_PAUSED, retry_after=lookup.retry_after)
@@ -150,6 +156,7 @@ class PaymentService:
                 customer_channel=customer_channel,
                 limits=self._policy.request_limits,
                 otp_lifetime=self._policy.otp_lifetime,
+                language=language,
             )
         except RequestLimitReached as refused:
             logger.warning(

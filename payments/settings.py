@@ -8,12 +8,14 @@ loopback). docs/configuration.md mirrors this module.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 from common.environment import positive_seconds
 from common.hosts import is_loopback
+from parsing.language import Language
 
 SANDBOX_BASE_PATH = "/vsuite/omari/api/merchant/api/payment"
 SANDBOX_PORT = 8099
@@ -22,6 +24,21 @@ SANDBOX_PORT = 8099
 SANDBOX_MERCHANT_KEY = "sandbox-merchant-key"
 DEFAULT_SANDBOX_URL = f"http://127.0.0.1:{SANDBOX_PORT}{SANDBOX_BASE_PATH}"
 TRUE_WORDS = ("1", "true", "yes")
+# Meta's template language codes ("en", "en_US", "zu"): what WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE* may hold.
+META_TEMPLATE_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:_[A-Z]{2,4})?$")
+# Meta has no code for Shona or Ndebele (docs/whatsapp.md): the Shona template is its own template
+# name registered under English's code, the Ndebele one under Zulu's, Ndebele's close written kin.
+DEFAULT_TEMPLATE_LANGUAGE = {Language.ENGLISH: "en", Language.SHONA: "en", Language.NDEBELE: "zu"}
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    """An approved WhatsApp template: its name, the Meta language code it was approved under,
+    and the language its body is written in (what its parameters must be written in)."""
+
+    name: str
+    language_code: str
+    body_language: Language = Language.ENGLISH
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,13 @@ class Settings:
     whatsapp_payment_template: str = ""
     whatsapp_payment_template_language: str = "en"
     whatsapp_payment_template_parameters: Tuple[str, ...] = ("booking_reference", "amount", "outcome")
+    # The same template's Shona and Ndebele texts, each approved under its own name
+    # (WHATSAPP_PAYMENT_TEMPLATE_SN / _ND) and Meta code (..._LANGUAGE_SN / _ND, default
+    # en and zu); empty: that language's conversations get the English template.
+    whatsapp_payment_template_sn: str = ""
+    whatsapp_payment_template_language_sn: str = DEFAULT_TEMPLATE_LANGUAGE[Language.SHONA]
+    whatsapp_payment_template_nd: str = ""
+    whatsapp_payment_template_language_nd: str = DEFAULT_TEMPLATE_LANGUAGE[Language.NDEBELE]
     # The secret Rasa sends in the X-Action-Server-Token header (actions/server_auth.py);
     # required when the action server listens beyond loopback.
     action_server_token: str = ""
@@ -108,6 +132,19 @@ class Settings:
     # deployment's internal network needs it (docker-compose sets 0.0.0.0).
     metrics_exporter_host: str = "127.0.0.1"
     metrics_exporter_port: int = 9465
+
+    def whatsapp_payment_template_for(self, language: Language) -> Optional[WhatsAppTemplate]:
+        """The outcome template for a conversation in ``language``: its own if configured,
+        else the English one; None when neither is set (the outcome then waits for a person)."""
+        own = {
+            Language.SHONA: (self.whatsapp_payment_template_sn, self.whatsapp_payment_template_language_sn),
+            Language.NDEBELE: (self.whatsapp_payment_template_nd, self.whatsapp_payment_template_language_nd),
+        }.get(language)
+        if own is not None and own[0]:
+            return WhatsAppTemplate(*own, body_language=language)
+        if self.whatsapp_payment_template:
+            return WhatsAppTemplate(self.whatsapp_payment_template, self.whatsapp_payment_template_language)
+        return None
 
     def __repr__(self) -> str:  # keep the merchant key out of logs and tracebacks
         return (
@@ -164,6 +201,13 @@ def _rasa_api_token(environ: Mapping[str, str]) -> str:
         return path.read_text().strip()
     except OSError:
         return ""
+
+
+def _template_language(environ: Mapping[str, str], name: str, default: str) -> str:
+    raw = environ.get(name, "").strip() or default
+    if not META_TEMPLATE_LANGUAGE.match(raw):
+        raise ValueError(f"{name} must be a language code of Meta's templates (en, en_US, zu), got {raw!r}")
+    return raw
 
 
 def _template_parameters(environ: Mapping[str, str]) -> Tuple[str, ...]:
@@ -254,8 +298,15 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_api_token=_rasa_api_token(env),
         notify_retries=_int(env, "NOTIFY_RETRIES", 2),
         whatsapp_payment_template=env.get("WHATSAPP_PAYMENT_TEMPLATE", "").strip(),
-        whatsapp_payment_template_language=env.get("WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE", "").strip() or "en",
+        whatsapp_payment_template_language=_template_language(
+            env, "WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE", DEFAULT_TEMPLATE_LANGUAGE[Language.ENGLISH]),
         whatsapp_payment_template_parameters=_template_parameters(env),
+        whatsapp_payment_template_sn=env.get("WHATSAPP_PAYMENT_TEMPLATE_SN", "").strip(),
+        whatsapp_payment_template_language_sn=_template_language(
+            env, "WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE_SN", DEFAULT_TEMPLATE_LANGUAGE[Language.SHONA]),
+        whatsapp_payment_template_nd=env.get("WHATSAPP_PAYMENT_TEMPLATE_ND", "").strip(),
+        whatsapp_payment_template_language_nd=_template_language(
+            env, "WHATSAPP_PAYMENT_TEMPLATE_LANGUAGE_ND", DEFAULT_TEMPLATE_LANGUAGE[Language.NDEBELE]),
         action_server_token=env.get("ACTION_SERVER_TOKEN", "").strip(),
         clock_offset_seconds=_offset(env, "CLOCK_OFFSET_SECONDS"),
         metrics_exporter_host=env.get("METRICS_EXPORTER_HOST", "").strip() or "127.0.0.1",

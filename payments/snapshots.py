@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
+from parsing.language import Language
 from payments.omari import DeclineReason, reason_of_recorded_code
 from payments.store.models import Booking, PaymentTransaction
 
@@ -67,6 +68,9 @@ class TransactionSnapshot:
     response_message: Optional[str]
     created_at: datetime
     updated_at: datetime
+    # The conversation's language when the payment started; None when not recorded
+    # (payments from before revision 0006, or started outside a conversation).
+    language: Optional[Language] = None
 
     @property
     def decline_reason(self) -> Optional[DeclineReason]:
@@ -92,4 +96,5 @@ class TransactionSnapshot:
             response_message=transaction.response_message,
             created_at=transaction.created_at,
             updated_at=transaction.updated_at,
+            language=Language.from_code(transaction.language),
         )

@@ -15,6 +15,8 @@ plainly did not understand it, or the customer's next move says so:
 
 Messages with none of these are understood well and left out. Events are
 the dicts Rasa stores (``event``, ``text``, ``parse_data``, ``metadata``).
+Each entry also carries the message's likely language (parsing/language.py's
+best guess for reports), so trainers see which language's messages are missed.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence
 
+from parsing.language import LanguageReader
 from tools.inbox_redaction import redact_message
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -77,6 +80,14 @@ class InboxEntry:
     requested_slot: Optional[str]
     count: int
     reasons: List[InboxReason]
+    # "en", "sn" or "nd": the best guess from the text; None when it is too short to tell.
+    language: Optional[str] = None
+
+
+def likely_language(text: str) -> Optional[str]:
+    """The message's likely language code, for trainers; None for "ok", digits or a wallet name alone."""
+    language = LanguageReader().likely_language(text)
+    return language.value if language is not None else None
 
 
 def printable(text: str) -> str:
@@ -208,12 +219,13 @@ def group_messages(messages: Iterable[SeenMessage], min_count: int = 1) -> List[
         if len(seen) < min_count:
             continue
         reasons = [reason for reason in InboxReason if any(reason in m.reasons for m in seen)]
+        text = Counter(m.text for m in seen).most_common(1)[0][0]
         entries.append(InboxEntry(
-            text=Counter(m.text for m in seen).most_common(1)[0][0],
+            text=text,
             guessed_intent=Counter(m.guessed_intent for m in seen).most_common(1)[0][0],
             confidence=sum(m.confidence for m in seen) / len(seen),
             requested_slot=Counter(m.requested_slot for m in seen).most_common(1)[0][0],
-            count=len(seen), reasons=reasons,
+            count=len(seen), reasons=reasons, language=likely_language(text),
         ))
     return sorted(entries, key=lambda e: (-e.count, e.confidence, e.text))
 

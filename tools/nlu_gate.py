@@ -1,7 +1,8 @@
 """Read `rasa test nlu`'s reports: print the figures, and fail below the bar.
 
 `make nlu-report` prints intent accuracy and entity F1 for each held-out set
-(tests/nlu/, and tests/nlu_customer/, written from the customer's side);
+(tests/nlu/, and tests/nlu_customer/, written from the customer's side), and
+its intent accuracy per language (en, sn, nd, unknown: tools/nlu_languages.py);
 `make nlu-gate` (part of `make test`) also exits non-zero when any set is
 below a minimum, so a training-data change that makes the assistant
 understand customers worse cannot be merged unnoticed. Each set is judged on
@@ -17,7 +18,10 @@ reported beside it.
 
     python -m tools.nlu_gate results/nlu [results/nlu_customer ...]
         [--out-of-scope results/nlu_out_of_scope ...] [--max-booking-share 0.01]
-        [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only]
+        [--min-intent-accuracy 0.95] [--min-entity-f1 0.95] [--report-only] [--sets-dir tests]
+
+The per-language table reads each set's examples from <sets-dir>/<results folder's name>/
+(results/nlu/ was made from tests/nlu/) and is reported, never judged.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from parsing.evidence import taken_for_a_booking_request
+from tools import nlu_languages
 
 # Rasa writes one <component>_report.json per entity extractor.
 NOT_ENTITY_REPORTS = {"intent_report.json", "response_selection_report.json"}
@@ -73,8 +78,12 @@ def misclassified(results: Path, limit: int = 15) -> List[str]:
     ]
 
 
-def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float) -> List[str]:
-    """Print one held-out set's figures; return what falls below the bar."""
+def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float,
+          sets_dir: Optional[Path] = None) -> List[str]:
+    """Print one held-out set's figures; return what falls below the bar.
+
+    With ``sets_dir``, also its intent accuracy per language (printed, never judged).
+    """
     accuracy = intent_accuracy(results)
     entities = entity_f1(results)
     print(f"NLU held-out set ({results}):")
@@ -82,6 +91,8 @@ def judge(results: Path, min_intent_accuracy: float, min_entity_f1: float) -> Li
     for extractor, (overall, per_entity) in entities.items():
         detail = ", ".join(f"{name} {f1:.3f}" for name, f1 in sorted(per_entity.items()))
         print(f"  entity F1 ({extractor}): {overall:.3f} (minimum {min_entity_f1}): {detail}")
+    if sets_dir is not None:
+        print("\n".join(nlu_languages.report(results, sets_dir)))
     errors = misclassified(results)
     if errors:
         print("  misclassified messages:")
@@ -169,12 +180,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--max-booking-share", type=float, default=0.01,
                         help="most of an out-of-scope set that may be taken for a booking request")
     parser.add_argument("--report-only", action="store_true", help="print the figures, never fail")
+    parser.add_argument("--sets-dir", type=Path, default=Path("tests"),
+                        help="where the held-out sets are, for the per-language table (tests/<set>/)")
     args = parser.parse_args(argv)
 
     failures = [
         failure
         for results in args.results
-        for failure in judge(results, args.min_intent_accuracy, args.min_entity_f1)
+        for failure in judge(results, args.min_intent_accuracy, args.min_entity_f1,
+                             args.sets_dir if args.report_only else None)
     ]
     failures += [
         failure

@@ -3,7 +3,8 @@
 Reads the conversation store (``TRACKER_STORE_URL``, the one-machine default
 of rasa_runtime/endpoints.py when unset; PostgreSQL in the scaled topology)
 with SQLAlchemy on Rasa's ``events`` table, picks the messages a trainer
-should read (tools/inbox_turns.py), replaces personal data
+should read (tools/inbox_turns.py), with each one's likely language (en, sn,
+nd, or ? when too short to tell), replaces personal data
 (tools/inbox_redaction.py) and writes them as Rasa NLU YAML, grouped under
 the intent Rasa guessed, to ``results/nlu-inbox.yml``. It never writes under
 ``data/``: a trainer moves each line there under the right intent.
@@ -88,7 +89,8 @@ def build_inbox(store_url: str, days: float, threshold: float, min_count: int,
 def _comment(entry: InboxEntry) -> str:
     asked = entry.requested_slot or "nothing"
     why = ", ".join(reason.value for reason in entry.reasons)
-    return f"seen {entry.count}x, {entry.guessed_intent} {entry.confidence:.2f}, asked: {asked}, why: {why}"
+    return (f"seen {entry.count}x, {entry.guessed_intent} {entry.confidence:.2f}, asked: {asked}, why: {why},"
+            f" language: {entry.language or '?'}")
 
 
 def render_inbox(entries: List[InboxEntry], header: str) -> str:
@@ -112,8 +114,8 @@ def render_inbox(entries: List[InboxEntry], header: str) -> str:
 
 def terminal_table(entries: List[InboxEntry], rows: int) -> str:
     shown = entries[:rows]
-    table = [("seen", "conf", "guessed", "asked", "why", "message")]
-    table += [(str(e.count), f"{e.confidence:.2f}", e.guessed_intent, e.requested_slot or "-",
+    table = [("seen", "conf", "lang", "guessed", "asked", "why", "message")]
+    table += [(str(e.count), f"{e.confidence:.2f}", e.language or "?", e.guessed_intent, e.requested_slot or "-",
                ", ".join(r.value for r in e.reasons), e.text if len(e.text) <= 60 else e.text[:57] + "...")
               for e in shown]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]

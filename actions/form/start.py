@@ -23,6 +23,7 @@ from actions.form.halt import (
 from actions.form.confirmation import is_confirmed
 from actions.form.reading import CONFIRMATION_SLOT
 from actions.form.rejection import invalid_answers
+from actions.languages import conversation_language
 from actions.presentation import format_money, mask_phone_for_customer
 from actions.runtime import ServiceFailure, call_payments, settings
 from actions.languages import say_window
@@ -59,6 +60,7 @@ class PaymentStarter:
                 amount=Decimal(tracker.get_slot("amount")),
                 customer_channel=tracker.get_slot("payment_channel"),
                 msisdn=msisdn,
+                language=conversation_language(tracker),
             )
         except ServiceFailure as failure:
             return halt_on_service_failure(dispatcher, failure, "phone_number")

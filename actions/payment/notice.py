@@ -7,8 +7,9 @@ outcome once however often the intent is triggered. How it is told depends
 on the conversation's channel, which the scoped sender id names:
 
 - WhatsApp within 24 hours of the customer's last message: the normal response;
-- WhatsApp after that: the approved template from settings, or, with none
-  configured, nothing (the row waits as ``needs_template`` for a person);
+- WhatsApp after that: the approved template from settings, the one of the
+  conversation's language (English's when that language has none), or, with
+  none configured, nothing (the row waits as ``needs_template`` for a person);
 - a channel that cannot push (REST, the terminal chat): the response is kept
   in the conversation and replayed before the answer to the next message
   (rasa_runtime/turns/channel_guard.py).
@@ -16,22 +17,26 @@ on the conversation's channel, which the scoped sender id names:
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from payments.settings import WhatsAppTemplate
 from payments.store.models import NotificationState, TransactionStatus
 from payments.notifications.outbox import NotificationOutbox
 from payments.notifications.notifier import REFERENCE_ENTITY
 from parsing import CHANNEL_NAMES
-from actions.languages import describe_booking_status, describe_outcome
+from parsing.language import Language
+from actions.languages import conversation_language, describe_booking_status, describe_outcome
 from actions.presentation import format_money, receipt_response
 from actions.runtime import notification_outbox, run_blocking, settings
+from common.catalogue import Phrases, load_all
 from common.sender_ids import WHATSAPP_CHANNEL, channel_of
 
 logger = logging.getLogger(__name__)
@@ -82,6 +87,31 @@ def template_message(name: str, language: str, parameters: List[str]) -> Dict[st
     }}
 
 
+@functools.lru_cache(maxsize=1)
+def _phrases() -> Phrases:
+    return Phrases(load_all())
+
+
+def _phrase_in(language: Language, key: str, otherwise: str) -> str:
+    return _phrases().say(key, language.value) if key in _phrases().keys() else otherwise
+
+
+def template_parameters(template: WhatsAppTemplate, conversation: Language, fields: Mapping[str, str],
+                        names: Sequence[str], transaction_status: str, booking_status: str) -> List[str]:
+    """The template's ``{{1}}``, ``{{2}}`` … in the language of its body.
+
+    ``fields`` hold the words in the conversation's language; a conversation
+    whose language has no template of its own gets the English one, and then
+    English words in it, never a Shona clause inside an English sentence.
+    """
+    if template.body_language is not conversation:
+        fields = {**fields,
+                  "outcome": _phrase_in(template.body_language, f"outcome_{transaction_status}", ""),
+                  "booking_status": _phrase_in(template.body_language, f"booking_status_{booking_status}",
+                                               booking_status)}
+    return [fields[name] for name in names]
+
+
 class ActionTellPaymentOutcome(Action):
     """Says, once, how a payment the customer was told was unconfirmed ended."""
 
@@ -126,8 +156,10 @@ class ActionTellPaymentOutcome(Action):
             "outcome": describe_outcome(tracker, transaction.status),
             "support_contact": config.support_contact,
         }
+        language = conversation_language(tracker)
+        template = config.whatsapp_payment_template_for(language)
         delivery = choose_delivery(tracker.sender_id, last_customer_message_at(tracker.events),
-                                   time.time() + config.clock_offset_seconds, bool(config.whatsapp_payment_template))
+                                   time.time() + config.clock_offset_seconds, template is not None)
         if delivery is Delivery.NEEDS_TEMPLATE:
             if outbox.move(reference, [NotificationState.SENDING], NotificationState.NEEDS_TEMPLATE,
                            error="WhatsApp's 24 hours are over and WHATSAPP_PAYMENT_TEMPLATE is not set"):
@@ -138,9 +170,10 @@ class ActionTellPaymentOutcome(Action):
         if not outbox.move(reference, [NotificationState.SENDING], NotificationState.TOLD, told_by=delivery.value):
             return
         if delivery is Delivery.TEMPLATE:
-            parameters = [fields[name] for name in config.whatsapp_payment_template_parameters]
-            dispatcher.utter_message(json_message=template_message(
-                config.whatsapp_payment_template, config.whatsapp_payment_template_language, parameters))
+            assert template is not None  # TEMPLATE is chosen only with one
+            parameters = template_parameters(template, language, fields, config.whatsapp_payment_template_parameters,
+                                             transaction.status, booking.status)
+            dispatcher.utter_message(json_message=template_message(template.name, template.language_code, parameters))
             return
         if transaction.status == TransactionStatus.SUCCESS.value:
             response = receipt_response(response, config.uses_sandbox)

@@ -179,6 +179,11 @@ class PaymentTransaction(Base):
     amount = Column(Cents, nullable=False)
     currency = Column(String(3), nullable=False)
     customer_channel = Column(String(16), nullable=False)
+    # The conversation's language when the payment started (parsing/language.py's
+    # codes: en, sn, nd), so a notice told later is in it and ops see it.
+    # Null on payments from before revision 0006 and on payments started
+    # outside a conversation.
+    language = Column(String(8))
     otp_reference = Column(String(16))
     otp_attempts = Column(Integer, nullable=False, default=0)
     # Unique so one O'mari payment can never be credited to two transactions.

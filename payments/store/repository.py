@@ -30,6 +30,7 @@ from payments.limits.otp_requests import MERCHANT_KEY, DatabaseRequestLimiter, O
 from payments.snapshots import BookingSnapshot, TransactionSnapshot
 from payments.store.guards import fitted_to_columns, guesses_counted_for, replace_awaiting_otp, reserve_balance
 from common.sender_ids import wallet_owner_chat
+from parsing.language import Language
 
 __all__ = ["BookingStore", "booking_status_after_payment"]
 
@@ -112,6 +113,7 @@ class BookingStore:
         customer_channel: str,
         limits: Sequence[RequestLimit] = (),
         otp_lifetime: Optional[timedelta] = None,
+        language: Optional[Language] = None,
     ) -> Tuple[TransactionSnapshot, List[str]]:
         """Write a new transaction, unless the balance or one of the ``limits`` refuses it.
 
@@ -136,6 +138,7 @@ class BookingStore:
                 amount=amount,
                 currency=currency,
                 customer_channel=customer_channel,
+                language=language.value if language is not None else None,
                 status=TransactionStatus.INITIATED.value,
             )
             session.add(transaction)

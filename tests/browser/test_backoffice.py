@@ -12,16 +12,19 @@ import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Optional
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
+from parsing.language import Language
 from payments.omari import OmariClient
 from payments.service import SubmitOutcome
 from payments.store.models import Booking
 from tests.browser.conftest import MISUNDERSTOOD, PASSWORD, Site, log_in, screenshot
 from tests.support.payment_backend import MERCHANT_KEY, OTP, PaymentBackend
+from tools.inbox_turns import likely_language
 from tools.stack import REPO, base_env
 
 SLYKER = "BK-SLYKER-TECH-20251023"
@@ -29,9 +32,9 @@ SLYKER = "BK-SLYKER-TECH-20251023"
 QUERY_FAILS_ONCE = "263770000008"
 
 
-def paid(backend: PaymentBackend, msisdn: str) -> str:
+def paid(backend: PaymentBackend, msisdn: str, language: Optional[Language] = None) -> str:
     """A payment of 50.00 on the Slyker booking that O'mari confirmed: the customer's side, start to end."""
-    started = backend.start(msisdn=msisdn, sender=f"rest:{uuid.uuid4().hex[:8]}")
+    started = backend.start(msisdn=msisdn, sender=f"rest:{uuid.uuid4().hex[:8]}", language=language)
     assert started.transaction is not None
     result = backend.service.submit_otp(started.transaction.reference, OTP)
     assert result.outcome is SubmitOutcome.SUCCESS
@@ -58,7 +61,7 @@ def status_of(site: Site, reference: str) -> str:
 
 
 def test_office_finds_a_payment_by_phone_and_sees_its_outcome_but_no_money_action(site: Site, page: Page) -> None:
-    reference = paid(site.backend, "263772345678")
+    reference = paid(site.backend, "263772345678", Language.SHONA)
     log_in(page, site, "olive")
     expect(page.get_by_test_id("who")).to_have_text("olive (office)")
     page.fill("input[name=q]", "0772 345 678")
@@ -66,6 +69,7 @@ def test_office_finds_a_payment_by_phone_and_sees_its_outcome_but_no_money_actio
     row = page.locator("table.payments tr", has_text=reference[:8])
     expect(row.get_by_test_id("outcome")).to_have_text("success")
     expect(row).to_contain_text("2637•••••678")
+    expect(row.get_by_test_id("language")).to_have_text("sn")  # the conversation's language when it started
     assert "263772345678" not in page.content()  # the office never sees a whole number
     screenshot(page, "payments-office")
     row.get_by_role("link").click()
@@ -77,6 +81,7 @@ def test_office_finds_a_payment_by_phone_and_sees_its_outcome_but_no_money_actio
     found = page.locator("section", has_text="Found for")
     found.locator("table.payments tr", has_text=held[:8]).get_by_role("link").click()
     expect(page.get_by_test_id("payment-outcome")).to_have_text("held")
+    expect(page.get_by_test_id("payment-language")).to_have_text("not recorded")  # started outside a conversation
     expect(page.get_by_test_id("money-actions")).to_have_count(0)
     expect(page.get_by_role("button", name=re.compile("Reconcile|Credit|Fail|refunded"))).to_have_count(0)
     # Nor any page an office person may not use: not in the menu, and refused if typed.
@@ -227,6 +232,7 @@ def test_a_trainer_reads_a_redacted_conversation_accepts_a_suggestion_and_sees_t
     page.goto(f"{site.url}/inbox")
     row = page.get_by_test_id("inbox-row").filter(has_text=MISUNDERSTOOD)
     expect(row).to_contain_text("fallback")
+    expect(row.get_by_test_id("inbox-language")).to_have_text(likely_language(MISUNDERSTOOD) or "?")
     screenshot(page, "nlu-inbox")
     row.locator("select[name=intent]").select_option("greet")
     row.get_by_role("button", name="Decide").click()

@@ -11,12 +11,16 @@ through the fake Graph API, which records them in order.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any, Dict, List
 
 import pytest
 
+from actions.presentation import receipt_response
+from common.catalogue import PLACEHOLDER, Phrases, load_all
+from payments.settings import load_settings
 from tests.e2e.conftest import REPO, SANDBOX_OTP, Chat, Stack
 from tests.e2e.test_payment_conversations import reach_otp
 from tests.e2e.whatsapp_customer import WhatsAppCustomer, shown_text
@@ -152,3 +156,44 @@ def test_a_rest_customer_is_told_before_the_answer_to_their_next_message(stack: 
     assert "welcome to kali safaris" in " ".join(replies[1:]).lower()
     assert all("us$50.00" not in (r.get("text") or "").lower() for r in chat.say("menu"))  # told once
     assert notifications(stack, "--state", "told")[0]["told_by"] == "kept"
+
+
+def catalogue_text(language: str, response: str, **values: str) -> "re.Pattern[str]":
+    """``response``'s text in ``language``'s catalogue, its placeholders filled with ``values``;
+    a placeholder not given matches any text (an O'mari reference the test cannot know)."""
+    text = load_all()[language].texts[response].text
+    pattern, position = "", 0
+    for found in PLACEHOLDER.finditer(text):
+        pattern += re.escape(text[position:found.start()])
+        name = found.group(1)
+        pattern += re.escape(values[name]) if name in values else ".+?"
+        position = found.end()
+    return re.compile(pattern + re.escape(text[position:]), re.DOTALL)
+
+
+def test_a_customer_who_writes_shona_is_told_the_late_outcome_in_shona(stack: Stack, bookings) -> None:
+    customer = WhatsAppCustomer(stack)
+    customer.say("ndinoda kubhadhara booking yangu")
+    slots = customer.tracker()["slots"]
+    assert (slots["language"], slots["requested_slot"]) == ("sn", "booking_reference"), slots
+    customer.say(T005)
+    customer.say("50")
+    customer.tap_payload("Ecocash")
+    customer.say(QUERY_FAILS_ONCE)
+    assert customer.tracker()["slots"]["requested_slot"] == "payment_confirmed"
+    customer.tap_payload("yes")
+    customer.send(n.text(customer.sender, SANDBOX_OTP, customer.next_id()))
+    [payment] = json.loads(ops(stack, "transactions", "--sender", f"whatsapp:{customer.sender}", "--json").stdout)
+    assert (payment["status"], payment["language"]) == ("pending", "sn")  # the payment remembers its language
+
+    before = len(customer.received())
+    ops(stack, "reconcile")
+    [told] = customer.received()[before:]
+    response = receipt_response("utter_payment_settled_success", load_settings(stack.env).uses_sandbox)
+    values = {"amount": "US$50.00", "booking_reference": T005, "balance_due": "US$800.00"}
+    shona = catalogue_text("sn", response, **values,
+                           booking_status=Phrases(load_all()).say("booking_status_pending", "sn"))
+    english = catalogue_text("en", response, **values,
+                             booking_status=Phrases(load_all()).say("booking_status_pending", "en"))
+    assert shona.fullmatch(shown_text(told)), (shona.pattern, shown_text(told))
+    assert not english.fullmatch(shown_text(told))

@@ -122,6 +122,14 @@ class WhatsAppCustomer:
                     return self.text
         raise AssertionError(f"no {title!r} among {self.offered}")
 
+    def tap_payload(self, payload: str) -> str:
+        """Tap the offered button or list row that sends ``payload``, whatever its title's language."""
+        for reply in self.replies:
+            for sent, shown in choices(reply):
+                if sent == payload:
+                    return self.tap(shown)
+        raise AssertionError(f"no button sending {payload!r} among {[c for r in self.replies for c in choices(r)]}")
+
     @property
     def text(self) -> str:
         return "\n".join(shown_text(r) for r in self.replies).lower().replace("*", "")

@@ -19,6 +19,7 @@ import requests
 from sqlalchemy import update
 
 from omari_sandbox import RunningSandbox, start_sandbox
+from parsing.language import Language
 from payments import ops
 from payments.limits.lookups import BookingLookupLimiter
 from payments.limits.otp_requests import OtpRequestLimiter
@@ -98,11 +99,11 @@ class PaymentBackend:
     # -- the demo booking and the wallet's side ---------------------------------------------
 
     def start(self, msisdn: str = "263772123456", sender: str = "s1", amount: str = "50.00",
-              service: Optional[PaymentService] = None) -> PaymentStart:
-        """Start paying ``amount`` on the Slyker booking by EcoCash."""
+              service: Optional[PaymentService] = None, language: Optional[Language] = None) -> PaymentStart:
+        """Start paying ``amount`` on the Slyker booking by EcoCash, from a conversation in ``language``."""
         return (service or self.service).start_payment(
             sender_id=sender, booking_lookup_key=SLYKER_KEY, amount=Decimal(amount),
-            customer_channel="ecocash", msisdn=msisdn,
+            customer_channel="ecocash", msisdn=msisdn, language=language,
         )
 
     def paid(self) -> Decimal:

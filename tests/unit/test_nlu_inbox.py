@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from tools.inbox_redaction import redact_message, redact_names, redact_phone_numbers
 from tools.inbox_turns import InboxReason, group_messages, messages_needing_a_trainer, normalised
-from tools.nlu_inbox import main, render_inbox
+from tools.nlu_inbox import main, render_inbox, terminal_table
 
 
 def user(text: str, intent: str, confidence: float, ranking: List[Dict[str, Any]] = (), at: float = 1000.0):
@@ -104,6 +104,22 @@ def test_the_inbox_is_rasa_nlu_yaml_grouped_by_guess_with_a_comment_per_line() -
     assert sorted((m.get("intent"), m.get("text")) for m in data.intent_examples) == [
         ("greet", "blorp"), ("greet", "hiya there mate"), ("make_payment", "pay it")]
     assert "# seen 1x, greet 0.30, asked: nothing, why: fallback, low confidence" in text
+
+
+def test_each_message_shows_its_likely_language_and_a_question_mark_when_too_short_to_tell() -> None:
+    events = [user("ndinoda kubhadhara booking yangu", "nlu_fallback", 0.4),
+              user("ngifuna ukubhadala ibhuking yami", "nlu_fallback", 0.4),
+              user("i want to pay my booking please", "make_payment", 0.5),
+              user("ok", "affirm", 0.3)]
+    entries = group_messages(messages_needing_a_trainer(events, 0.7))
+    assert {e.text: e.language for e in entries} == {
+        "ndinoda kubhadhara booking yangu": "sn", "ngifuna ukubhadala ibhuking yami": "nd",
+        "i want to pay my booking please": "en", "ok": None}
+    text = render_inbox(entries, "header")
+    assert "why: fallback, low confidence, language: sn" in text and "language: ?" in text
+    table = terminal_table(entries, rows=10).splitlines()
+    assert table[0].split()[:3] == ["seen", "conf", "lang"]
+    assert {line.split()[2] for line in table[1:]} == {"sn", "nd", "en", "?"}
 
 
 def test_the_inbox_is_never_written_into_the_training_data(tmp_path: Path, monkeypatch) -> None:

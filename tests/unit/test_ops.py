@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from parsing.language import Language
 from payments import ops
+from payments.notifications.outbox import NotificationOutbox
 from payments.store.migrations import upgrade_to_head
 from payments.store.repository import BookingStore
 
@@ -67,3 +69,28 @@ def test_transactions_filter_by_status(database, capsys) -> None:
     capsys.readouterr()
     assert ops.main(["transactions", "--status", "pending", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_every_listing_of_payments_shows_the_conversations_language(database, capsys) -> None:
+    ops.main(["seed"])
+    store = BookingStore(database)
+    shona, _ = store.create_transaction(
+        reference="5b0c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3", booking_reference="BK-T005-20260210",
+        sender_id="whatsapp:263772123456", msisdn="263772123456", amount=Decimal("50.00"), currency="USD",
+        customer_channel="ecocash", language=Language.SHONA,
+    )
+    store.create_transaction(  # started before languages were recorded, or outside a conversation
+        reference="6c1d2e3f-4051-4b6c-9d7e-8f90a1b2c3d4", booking_reference="BK-T010-20260301",
+        sender_id="rest:other", msisdn="263772654321", amount=Decimal("10.00"), currency="ZWG",
+        customer_channel="ecocash",
+    )
+    NotificationOutbox(store).add_due(shona.reference, shona.sender_id)
+    store.dispose()
+    capsys.readouterr()
+
+    assert ops.main(["transactions", "--json"]) == 0
+    assert [t["language"] for t in json.loads(capsys.readouterr().out)] == ["sn", None]
+    assert ops.main(["booking", "BK-T005-20260210"]) == 0
+    assert "language=sn" in capsys.readouterr().out
+    assert ops.main(["notifications", "--json"]) == 0
+    assert [n["language"] for n in json.loads(capsys.readouterr().out)] == ["sn"]

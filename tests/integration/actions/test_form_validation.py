@@ -9,6 +9,7 @@ from sqlalchemy import text
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form.validator import ValidatePaymentForm
+from parsing.language import Language
 from tests.support.payment_backend import OTP as SANDBOX_OTP, SLYKER_KEY, PaymentBackend
 from tests.support.trackers import make_tracker, responses, run, slot_events, yes_to_the_summary
 
@@ -185,6 +186,15 @@ def test_yes_to_the_payment_said_back_sends_the_otp(store, domain) -> None:
     assert slots["transaction_reference"] == transaction.reference
     assert slots["otp_reference"] == transaction.otp_reference
     assert responses(dispatcher) == ["utter_otp_sent"]
+
+
+@pytest.mark.parametrize("language, stored", [("sn", Language.SHONA), ("nd", Language.NDEBELE),
+                                              (None, Language.ENGLISH)])
+def test_the_payment_remembers_the_conversations_language(store, domain, language, stored) -> None:
+    tracker = yes_to_the_summary({**ANSWERED, "language": language}, text="hongu")
+    run(ValidatePaymentForm().run(CollectingDispatcher(), tracker, domain))
+    [transaction] = store.list_transactions(booking_reference=SLYKER)
+    assert transaction.language is stored
 
 
 def test_unregistered_number_is_asked_again(store, domain) -> None:

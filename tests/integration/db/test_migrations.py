@@ -29,6 +29,7 @@ from payments.store.migrations import (
     require_current_schema,
     upgrade_to_head,
 )
+from parsing.language import Language
 from payments.service import PaymentService
 from payments.store.models import Base
 from payments.store.repository import BookingStore
@@ -68,6 +69,14 @@ def booking_columns(database_url: str) -> List[str]:
         engine.dispose()
 
 
+def transaction_columns(database_url: str) -> List[str]:
+    engine = create_engine(database_url, future=True)
+    try:
+        return [column["name"] for column in inspect(engine).get_columns("payment_transactions")]
+    finally:
+        engine.dispose()
+
+
 def execute(database_url: str, *statements: str) -> list:
     engine = create_engine(database_url, future=True)
     try:
@@ -83,7 +92,7 @@ def legacy_metadata(with_opening_amount: bool) -> MetaData:
 
     Later than any create_all database: revision 0003's overpaid amount, lookup
     misses table and indexes, 0004's notification outbox, 0005's staff accounts,
-    audit log and refunded amount; with
+    audit log and refunded amount, 0006's transaction language; with
     ``with_opening_amount`` False, 0002's column too.
     """
     later_columns = {"overpaid_amount", "refunded_amount"} | (set() if with_opening_amount else {"opening_amount_paid"})
@@ -115,6 +124,8 @@ def make_legacy_database(database_url: str, with_opening_amount: bool) -> None:
     engine = create_engine(database_url, future=True)
     legacy_metadata(with_opening_amount).create_all(engine)
     engine.dispose()
+    # 0006's transaction language, dropped after create_all (a copied table would lose its foreign key)
+    execute(database_url, "ALTER TABLE payment_transactions DROP COLUMN language")
     opening = ", opening_amount_paid" if with_opening_amount else ""
     opening_value = ", 30000" if with_opening_amount else ""
     statements = [
@@ -187,6 +198,32 @@ def test_revision_0003_flags_bookings_already_paid_above_their_total(empty_datab
     command.downgrade(config, "0002")
     assert "overpaid_amount" not in booking_columns(empty_database)
     assert "booking_lookup_misses" not in tables(empty_database)
+
+
+def test_revision_0006_gives_earlier_payments_no_language_and_new_ones_theirs(empty_database: str) -> None:
+    command.upgrade(alembic_config(empty_database), "0005")
+    execute(empty_database,
+            "INSERT INTO bookings (reference, lookup_key, customer_name, customer_phone, tour_name, total,"
+            " amount_paid, opening_amount_paid, currency, status, created_at, updated_at) VALUES ("
+            " 'BK-T005-20260210', 'BKT00520260210', 'Rudo Chikore', '263712000002', 'Hwange', 85000, 0, 0, 'USD',"
+            " 'pending', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "INSERT INTO payment_transactions (reference, booking_id, sender_id, msisdn, amount, currency,"
+            f" customer_channel, otp_attempts, status, created_at, updated_at) SELECT '{TRANSACTION.format(1)}',"
+            " id, 's', '263772123456', 5000, 'USD', 'ecocash', 0, 'failed', '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00' FROM bookings")
+    assert upgrade_to_head(empty_database) == ("0005", head_revision())
+    store = BookingStore(empty_database)
+    try:
+        assert [t.language for t in store.list_transactions()] == [None]
+        created, _ = store.create_transaction(
+            reference=TRANSACTION.format(3), booking_reference="BK-T005-20260210", sender_id="whatsapp:263772123456",
+            msisdn="263772123456", amount=Decimal("10.00"), currency="USD", customer_channel="ecocash",
+            language=Language.NDEBELE)
+        assert store.get_transaction(created.reference).language is Language.NDEBELE
+    finally:
+        store.dispose()
+    command.downgrade(alembic_config(empty_database), "0005")
+    assert "language" not in transaction_columns(empty_database)
 
 
 # -- databases made before migrations --------------------------------------------------
