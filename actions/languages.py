@@ -40,16 +40,16 @@ def say(tracker: Tracker, key: str, **values: str) -> str:
     return _phrases().say(key, conversation_language(tracker).value, **values)
 
 
-def describe_booking_status(tracker: Tracker, status: str) -> str:
-    """"fully paid", "yakabhadharwa yese": a booking's status in the conversation's language."""
+def describe_booking_status(language: Language, status: str) -> str:
+    """"fully paid", "yakabhadharwa yese": a booking's status in ``language``."""
     key = f"booking_status_{status}"
-    return say(tracker, key) if key in _phrases().keys() else status
+    return _phrases().say(key, language.value) if key in _phrases().keys() else status
 
 
-def describe_outcome(tracker: Tracker, status: str) -> str:
-    """How a settled payment ended, in words (the notice's and the template's ``outcome``)."""
+def describe_outcome(language: Language, status: str) -> str:
+    """How a settled payment ended, in words in ``language`` (the notice's and the template's ``outcome``)."""
     key = f"outcome_{status}"
-    return say(tracker, key) if key in _phrases().keys() else ""
+    return _phrases().say(key, language.value) if key in _phrases().keys() else ""
 
 
 def say_wait(tracker: Tracker, wait: timedelta) -> str:

@@ -59,7 +59,7 @@ from actions.form.turn import (
 from actions.identity import verified_phone_number
 from actions.presentation import tell_booking_summary
 from actions.runtime import ServiceFailure, call_payments
-from actions.languages import describe_booking_status
+from actions.languages import conversation_language, describe_booking_status
 from parsing import (
     InvalidInput,
     asks_for_sender_number,
@@ -132,7 +132,7 @@ class ValidatePaymentForm(FormValidationAction):
             dispatcher.utter_message(
                 response="utter_booking_cancelled",
                 booking_reference=booking.reference,
-                status=describe_booking_status(tracker, booking.status),
+                status=describe_booking_status(conversation_language(tracker), booking.status),
             )
             return {"booking_reference": None, **halt(HaltReason.BOOKING_CLOSED)}
         tell_booking_summary(dispatcher, booking)

@@ -17,7 +17,6 @@ on the conversation's channel, which the scoped sender id names:
 from __future__ import annotations
 
 import enum
-import functools
 import logging
 import time
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
@@ -36,7 +35,6 @@ from parsing.language import Language
 from actions.languages import conversation_language, describe_booking_status, describe_outcome
 from actions.presentation import format_money, receipt_response
 from actions.runtime import notification_outbox, run_blocking, settings
-from common.catalogue import Phrases, load_all
 from common.sender_ids import WHATSAPP_CHANNEL, channel_of
 
 logger = logging.getLogger(__name__)
@@ -87,15 +85,6 @@ def template_message(name: str, language: str, parameters: List[str]) -> Dict[st
     }}
 
 
-@functools.lru_cache(maxsize=1)
-def _phrases() -> Phrases:
-    return Phrases(load_all())
-
-
-def _phrase_in(language: Language, key: str, otherwise: str) -> str:
-    return _phrases().say(key, language.value) if key in _phrases().keys() else otherwise
-
-
 def template_parameters(template: WhatsAppTemplate, conversation: Language, fields: Mapping[str, str],
                         names: Sequence[str], transaction_status: str, booking_status: str) -> List[str]:
     """The template's ``{{1}}``, ``{{2}}`` … in the language of its body.
@@ -106,9 +95,8 @@ def template_parameters(template: WhatsAppTemplate, conversation: Language, fiel
     """
     if template.body_language is not conversation:
         fields = {**fields,
-                  "outcome": _phrase_in(template.body_language, f"outcome_{transaction_status}", ""),
-                  "booking_status": _phrase_in(template.body_language, f"booking_status_{booking_status}",
-                                               booking_status)}
+                  "outcome": describe_outcome(template.body_language, transaction_status),
+                  "booking_status": describe_booking_status(template.body_language, booking_status)}
     return [fields[name] for name in names]
 
 
@@ -152,8 +140,8 @@ class ActionTellPaymentOutcome(Action):
             "payment_reference": transaction.payment_reference or "-",
             "booking_reference": booking.reference,
             "balance_due": format_money(booking.balance_due, booking.currency),
-            "booking_status": describe_booking_status(tracker, booking.status),
-            "outcome": describe_outcome(tracker, transaction.status),
+            "booking_status": describe_booking_status(conversation_language(tracker), booking.status),
+            "outcome": describe_outcome(conversation_language(tracker), transaction.status),
             "support_contact": config.support_contact,
         }
         language = conversation_language(tracker)

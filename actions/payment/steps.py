@@ -20,7 +20,7 @@ from actions.payment.fresh_otp import CLOSED_PAYMENT, fresh_otp_payload, payment
 from actions.identity import verified_phone_number
 from parsing import CHANNEL_NAMES
 from payments.service import CancelOutcome, DeclineReason, PaymentService
-from actions.languages import describe_booking_status, say
+from actions.languages import conversation_language, describe_booking_status, say
 from actions.presentation import format_money, receipt_response
 from actions.runtime import ServiceFailure, apologise, call_payments, settings
 
@@ -189,7 +189,7 @@ class ActionConcludePayment(Action):
             payment_reference=transaction.payment_reference or "-",
             booking_reference=booking.reference,
             balance_due=format_money(booking.balance_due, booking.currency),
-            booking_status=describe_booking_status(tracker, booking.status),
+            booking_status=describe_booking_status(conversation_language(tracker), booking.status),
         )
 
 

@@ -44,6 +44,16 @@ def test_fails_without_an_entity_report(tmp_path: Path) -> None:
     assert nlu_gate.main([str(tmp_path)]) == 1
 
 
+def test_the_language_detectors_entity_is_not_judged_as_a_form_entity(tmp_path: Path) -> None:
+    """The language entity is not annotated in the held-out sets: Rasa scores it 0 against the others."""
+    write_reports(tmp_path, 1.0, 1.0)
+    (tmp_path / "LanguageDetector_report.json").write_text(json.dumps({
+        "phone_number": {"f1-score": 0.0}, "micro avg": {"f1-score": 0.0}}))
+    assert nlu_gate.main([str(tmp_path)]) == 0
+    (tmp_path / "RegexEntityExtractor_report.json").unlink()
+    assert nlu_gate.main([str(tmp_path)]) == 1  # it never stands in for a missing form-entity report
+
+
 def test_report_only_never_fails(tmp_path: Path) -> None:
     assert nlu_gate.main([str(write_reports(tmp_path, 0.5, 0.5)), "--report-only"]) == 0
 
