@@ -16,6 +16,7 @@ from parsing.channels import named_channel
 from parsing.cues import (
     about_wallet_not_booking,
     booking_cue,
+    change_cue,
     code_cue,
     is_question,
     names_other_payee,
@@ -24,7 +25,9 @@ from parsing.cues import (
     words_of,
 )
 from parsing.mentions import amount_mentioned
+from parsing.phones import normalise_msisdn
 from parsing.references import find_booking_reference_key
+from parsing.text import InvalidInput
 
 # Intents whose messages may open a payment, given evidence.
 PAYMENT_INTENTS = frozenset({"make_payment", "inform", "correct"})
@@ -93,3 +96,38 @@ def taken_for_a_booking_request(text: str, intent: Optional[str]) -> bool:
     if intent == "request_new_otp":
         return backs_a_new_code(text)
     return names_a_booking(text)  # a reference starts a payment whatever the intent
+
+
+def names_an_answer(text: str) -> bool:
+    """A booking reference, a phone number, a wallet, or an amount given as a change ("make it 70 dollars")."""
+    if names_a_booking(text) or named_channel(text) is not None:
+        return True
+    if change_cue(text) and amount_mentioned(text, "correct"):
+        return True
+    try:
+        normalise_msisdn(text)
+    except InvalidInput:
+        return False
+    return True
+
+
+def backs_instead_of_out_of_scope(text: str, intent: Optional[str]) -> bool:
+    """Out of scope is one signal too: does the text back the classifier's next guess instead?
+
+    "how much is my balance" or "no wait make it 70 dollars" read as everyday
+    requests to a classifier that has seen thousands of them; their words name
+    a booking's money or an answer. Only the runner-up booking intent, backed
+    by the same evidence as above, replaces out of scope, so a bank's balance
+    or a phone bill stays out of scope.
+    """
+    if intent in ("inform", "correct"):
+        return backs_a_payment(text, intent) or names_an_answer(text)
+    if intent == "make_payment":
+        return backs_a_payment(text, intent)
+    if intent == "ask_balance":
+        return backs_a_balance(text)
+    if intent == "payment_status":
+        return backs_a_status(text)
+    if intent == "request_new_otp":
+        return backs_a_new_code(text)
+    return False

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Iterator, Mapping, Optional, TypeVar
 
 from common.outages import OutageBurst, StoreHealth
+from rasa_runtime.domain_replies import response_text
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 
 logger = logging.getLogger(__name__)
@@ -115,11 +116,9 @@ async def retrieve_once(tracker_store: Any, sender_id: str) -> Any:
     return await with_retries(lambda: inner.retrieve(sender_id), RetryBudget(total_seconds=0), "read", sender_id)
 
 
-def response_text(agent: Any, name: str, fallback: str) -> str:
-    """The first text of the domain's response ``name``."""
-    domain = getattr(agent, "domain", None)
-    variants = (getattr(domain, "responses", None) or {}).get(name) or [{}]
-    return variants[0].get("text") or fallback
+def apology_text(agent: Any, message_text: Optional[str] = None) -> str:
+    """The domain's ``utter_store_unavailable``, in the language the message decides (English otherwise)."""
+    return response_text(agent, APOLOGY_RESPONSE, message_text) or APOLOGY_FALLBACK
 
 
 async def apologise(agent: Any, message: Any) -> None:
@@ -129,7 +128,7 @@ async def apologise(agent: Any, message: Any) -> None:
     channel = message.output_channel
     if isinstance(channel, CollectingOutputChannel):
         channel.messages.clear()
-    await channel.send_text_message(message.sender_id, response_text(agent, APOLOGY_RESPONSE, APOLOGY_FALLBACK))
+    await channel.send_text_message(message.sender_id, apology_text(agent, getattr(message, "text", None)))
 
 
 _FAIL_SAFE = "rasa.core.tracker_store:FailSafeTrackerStore."

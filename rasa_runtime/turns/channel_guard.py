@@ -35,7 +35,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional
 
 from common.sender_ids import scoped_sender_id
 from rasa_runtime import metrics
-from rasa_runtime.turns.bound_replies import response_text
+from rasa_runtime.domain_replies import response_text
 from rasa_runtime.patching import Originals, Patch, PatchDoesNotFit, PatchKind, PatchOutcome, install
 from rasa_runtime.turns.kept_notices import give_kept_notices
 from rasa_runtime.turns.sender_rate_limit import over_the_rate

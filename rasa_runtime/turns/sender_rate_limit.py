@@ -35,7 +35,7 @@ import os
 import time
 from typing import Any, Deque, Dict, Mapping, Optional, Protocol
 
-from rasa_runtime.turns.bound_replies import response_text
+from rasa_runtime.domain_replies import response_text
 from rasa_runtime import metrics
 from rasa_runtime.patching import Originals, Patch, PatchKind, PatchOutcome, install
 

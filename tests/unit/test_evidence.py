@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsing.evidence import taken_for_a_booking_request
+from parsing.evidence import backs_instead_of_out_of_scope, taken_for_a_booking_request
 
 TAKEN = [
     ("pay my balance", "make_payment"),
@@ -39,3 +39,24 @@ def test_backed_booking_intents_are_taken(text: str, intent: str) -> None:
 @pytest.mark.parametrize("text, intent", NOT_TAKEN)
 def test_the_intent_alone_is_never_a_booking_request(text: str, intent: str) -> None:
     assert not taken_for_a_booking_request(text, intent)
+
+
+@pytest.mark.parametrize("text, runner_up", [
+    ("how much do we still owe on the hwange trip", "ask_balance"),
+    ("actually make it 45 dollars", "correct"),
+    ("switch the number to 0719 555 010", "correct"),
+    ("ndinoda kubhadhara mari yasara", "make_payment"),
+])
+def test_a_booking_intent_the_text_backs_replaces_out_of_scope(text: str, runner_up: str) -> None:
+    assert backs_instead_of_out_of_scope(text, runner_up)
+
+
+@pytest.mark.parametrize("text, runner_up", [
+    ("will you tell me my bank balance", "ask_balance"),
+    ("what is the minimum i can pay on my electricity bill", "make_payment"),
+    ("book a table for two at 7", "make_payment"),
+    ("thanks so much", "thank"),  # not a booking intent: out of scope stays
+    ("how much is my balance", "greet"),
+])
+def test_everyday_requests_stay_out_of_scope(text: str, runner_up: str) -> None:
+    assert not backs_instead_of_out_of_scope(text, runner_up)

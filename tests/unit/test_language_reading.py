@@ -130,3 +130,23 @@ def test_an_answer_given_before_the_turn_follows_the_language_of_the_message() -
     assert "en" in languages_of(slow_down_text(agent, None))
     shona = too_long_text(agent, 4000, "ndinoda kubhadhara mari yangu " * 300)
     assert "4,000" in shona and shona != too_long_text(agent, 4000, "x" * 9000)
+
+
+def test_out_of_scope_backed_by_the_text_gives_way_to_the_runner_up() -> None:
+    from rasa_runtime.nlu.out_of_scope_check import OutOfScopeCheck
+
+    def check(text: str, runner_up: str) -> Message:
+        message = Message(data={TEXT: text})
+        ranking = [{"name": "out_of_scope", "confidence": 0.97}, {"name": runner_up, "confidence": 0.02},
+                   {"name": "greet", "confidence": 0.01}]
+        message.set(INTENT, ranking[0])
+        message.set(INTENT_RANKING_KEY, ranking)
+        OutOfScopeCheck().process([message])
+        return message
+
+    balance = check("how much is my balance", "ask_balance")
+    # It keeps the classifier's confidence, so the fallback does not undo it.
+    assert balance.get(INTENT) == {"name": "ask_balance", "confidence": 0.97}
+    assert [entry["name"] for entry in balance.get(INTENT_RANKING_KEY)] == ["ask_balance", "greet", "out_of_scope"]
+    assert check("will you tell me my bank balance", "ask_balance").get(INTENT)["name"] == "out_of_scope"
+    assert check("what time is it in tokyo", "greet").get(INTENT)["name"] == "out_of_scope"

@@ -1,4 +1,4 @@
-"""The text of a response sent before a turn runs (too long, too fast), in the message's language.
+"""The text of a response sent outside a turn (too long, too fast, the store down), in the message's language.
 
 These answers are given without reading the conversation, so the
 ``language`` slot is unknown: the message itself decides, by the same rule
