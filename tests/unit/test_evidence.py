@@ -56,6 +56,7 @@ def test_a_booking_intent_the_text_backs_replaces_out_of_scope(text: str, runner
     ("what is the minimum i can pay on my electricity bill", "make_payment"),
     ("book a table for two at 7", "make_payment"),
     ("thanks so much", "thank"),  # not a booking intent: out of scope stays
+    ("what is the status of my online order", "payment_status"),
     ("how much is my balance", "greet"),
 ])
 def test_everyday_requests_stay_out_of_scope(text: str, runner_up: str) -> None:
