@@ -96,3 +96,23 @@ def test_a_phrase_falls_back_to_english_where_a_language_lacks_it(catalogues: di
     partial = dict(catalogues)
     partial["nd"] = Catalogue("nd", "isiNdebele", {}, {})
     assert Phrases(partial).say("your_balance", "nd") == catalogues["en"].phrases["your_balance"].text
+
+
+# The safety wording each translation uses every time (docs/translations.md, Terminology): a
+# customer who has read it once must recognise it in every message.
+SAFETY_WORDING = {
+    "nothing was charged": {"sn": "hapana mari", "nd": "kakulamali"},
+    "no money": {"sn": "hapana mari", "nd": "kakulamali"},
+    "charged twice": {"sn": "kaviri", "nd": "kabili"},
+    "being confirmed": {"sn": "kusimbiswa", "nd": "isaqinisekiswa"},
+    "never share": {"sn": "musaipa", "nd": "ungayiniki"},
+}
+
+
+@pytest.mark.parametrize("english_words", sorted(SAFETY_WORDING))
+def test_safety_wording_is_said_the_same_way_in_every_text(catalogues: dict, english_words: str) -> None:
+    carrying = [key for key, entry in catalogues[SOURCE_LANGUAGE].texts.items() if english_words in entry.text.lower()]
+    assert carrying, f"no English text says {english_words!r}"
+    for language, words in SAFETY_WORDING[english_words].items():
+        missing = [key for key in carrying if words not in catalogues[language].texts[key].text.lower()]
+        assert not missing, f"{language} does not say {words!r} in {missing}"
