@@ -18,17 +18,17 @@ English never opens the language menu.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from parsing.language import Language, LanguageReader, language_choice
+from rasa_runtime.nlu.message_rules import MessageRule, intent_name, ranking_without, set_intent
 
 LANGUAGE_ENTITY = "language"
 CHOOSE_LANGUAGE_INTENT = "choose_language"
@@ -36,7 +36,7 @@ METADATA_KEY = "language"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class LanguageDetector(GraphComponent):
+class LanguageDetector(MessageRule):
     """Adds the ``language`` entity when a message decides the conversation's language."""
 
     @classmethod
@@ -52,21 +52,17 @@ class LanguageDetector(GraphComponent):
     def __init__(self, reader: LanguageReader) -> None:
         self._reader = reader
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._read(message)
-        return messages
-
-    def _read(self, message: Message) -> None:
+    def read(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         choice = language_choice(text)
         if choice is not None:
-            _make_intent(message, CHOOSE_LANGUAGE_INTENT)
-        else:
-            _demote_intent(message, CHOOSE_LANGUAGE_INTENT)
+            set_intent(message, {"name": CHOOSE_LANGUAGE_INTENT, "confidence": 1.0},
+                       ranking_without(message, CHOOSE_LANGUAGE_INTENT))
+        elif intent_name(message) == CHOOSE_LANGUAGE_INTENT:
+            # The classifier said choose_language but the text is no choice: take its next guess.
+            rest = ranking_without(message, CHOOSE_LANGUAGE_INTENT)
+            if rest:
+                set_intent(message, rest[0], rest[1:])
         language = _from_metadata(message.get("metadata"))
         if language is None and choice is not None:
             language = choice.language
@@ -82,20 +78,3 @@ def _from_metadata(metadata: object) -> Optional[Language]:
     if not isinstance(metadata, dict):
         return None
     return Language.from_code(metadata.get(METADATA_KEY))
-
-
-def _make_intent(message: Message, name: str) -> None:
-    intent = {INTENT_NAME_KEY: name, "confidence": 1.0}
-    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != name]
-    message.set(INTENT, intent, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)
-
-
-def _demote_intent(message: Message, name: str) -> None:
-    """The classifier said ``name`` but the text is no choice: take its next guess."""
-    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != name:
-        return
-    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != name]
-    if ranking:
-        message.set(INTENT, ranking[0], add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
