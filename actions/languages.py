@@ -43,13 +43,13 @@ def say(tracker: Tracker, key: str, **values: str) -> str:
 def describe_booking_status(language: Language, status: str) -> str:
     """"fully paid", "yakabhadharwa yese": a booking's status in ``language``."""
     key = f"booking_status_{status}"
-    return _phrases().say(key, language.value) if key in _phrases().keys() else status
+    return _phrases().say(key, language.value) if _phrases().has(key) else status
 
 
 def describe_outcome(language: Language, status: str) -> str:
     """How a settled payment ended, in words in ``language`` (the notice's and the template's ``outcome``)."""
     key = f"outcome_{status}"
-    return _phrases().say(key, language.value) if key in _phrases().keys() else ""
+    return _phrases().say(key, language.value) if _phrases().has(key) else ""
 
 
 def say_wait(tracker: Tracker, wait: timedelta) -> str:

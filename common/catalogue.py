@@ -122,8 +122,8 @@ class Phrases:
     def __init__(self, catalogues: Mapping[str, Catalogue]) -> None:
         self._catalogues = catalogues
 
-    def keys(self) -> Set[str]:
-        return set(self._catalogues[SOURCE_LANGUAGE].phrases)
+    def has(self, key: str) -> bool:
+        return key in self._catalogues[SOURCE_LANGUAGE].phrases
 
     def say(self, key: str, language: Optional[str], **values: str) -> str:
         entry = self._entry(key, language)

@@ -27,7 +27,7 @@ import enum
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, FrozenSet, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from parsing.text import clean_text
 
@@ -181,8 +181,7 @@ class LanguageReader:
             _lingua()
 
     def evidence(self, text: object) -> LanguageEvidence:
-        words = [word.lower() for word in _WORD.findall(clean_text(text))]
-        counted = [word for word in words if word not in _NEUTRAL and len(word) > 1]
+        counted = _counted_words(text)
         shona = sum(word in _SHONA for word in counted)
         ndebele = sum(word in _NDEBELE for word in counted)
         return LanguageEvidence(self._decide(counted, shona, ndebele), shona, ndebele, len(counted))
@@ -202,8 +201,7 @@ class LanguageReader:
             return evidence.language
         if evidence.shona_words != evidence.ndebele_words:
             return Language.SHONA if evidence.shona_words > evidence.ndebele_words else Language.NDEBELE
-        words = [word.lower() for word in _WORD.findall(clean_text(text))]
-        counted = [word for word in words if word not in _NEUTRAL and len(word) > 1]
+        counted = _counted_words(text)
         if len(counted) < 2:
             return None
         best = _lingua_best(" ".join(counted))
@@ -230,6 +228,12 @@ class LanguageReader:
         if language is Language.NDEBELE and shona > ndebele:
             return None
         return language
+
+
+def _counted_words(text: object) -> List[str]:
+    """The message's words that can say something about its language (no numbers, wallets, "ok")."""
+    words = (word.lower() for word in _WORD.findall(clean_text(text)))
+    return [word for word in words if word not in _NEUTRAL and len(word) > 1]
 
 
 def _lingua_best(text: str) -> Optional[Tuple[Language, float]]:

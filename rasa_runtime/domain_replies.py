@@ -7,13 +7,11 @@ response's unconditioned variation.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 from parsing.language import LanguageReader
 from parsing.text import MAX_TEXT_CHARS
-
-_reader: Optional[LanguageReader] = None
-
 
 def response_text(agent: Any, response: str, message_text: Optional[str]) -> Optional[str]:
     """``response``'s text from the loaded domain, in the language ``message_text`` decides."""
@@ -28,11 +26,13 @@ def response_text(agent: Any, response: str, message_text: Optional[str]) -> Opt
     return (unconditioned or [{}])[0].get("text")
 
 
+@lru_cache(maxsize=1)
+def _reader() -> LanguageReader:
+    return LanguageReader()
+
+
 def _language_of(text: Optional[str]) -> Optional[str]:
-    global _reader
     if not text:
         return None
-    if _reader is None:
-        _reader = LanguageReader()
-    language = _reader.language_of(text[:MAX_TEXT_CHARS])
+    language = _reader().language_of(text[:MAX_TEXT_CHARS])
     return language.value if language else None

@@ -1,6 +1,6 @@
 """The language of each message, for the ``language`` slot (parsing/language.py decides).
 
-Last in the NLU pipeline. For each message it adds a ``language`` entity
+Near the end of the NLU pipeline (before the fallback). For each message it adds a ``language`` entity
 (``en``, ``sn`` or ``nd``), which fills the slot through its mapping in the
 domain, only when the message decides the language:
 
