@@ -23,13 +23,19 @@ def say_all(chat: Chat, message: str) -> List[str]:
     return [reply.get("text") or "" for reply in chat.say(message)]
 
 
+def assert_in(replies: List[str], language: str) -> None:
+    """There was a reply, and every reply is one of ``language``'s texts (an empty answer proves nothing)."""
+    assert replies, "no reply"
+    assert not not_in(replies, language), not_in(replies, language)
+
+
 def payment_in(chat: Chat, language: str, messages: List[str]) -> List[str]:
     """Say each message; every reply must be one of ``language``'s texts."""
     heard: List[str] = []
     for message in messages:
         replies = say_all(chat, message)
         assert replies, f"no reply to {message!r}"
-        assert not not_in(replies, language), (message, not_in(replies, language))
+        assert_in(replies, language)
         heard.extend(replies)
     return heard
 
@@ -70,7 +76,7 @@ def test_a_whole_payment_written_in_ndebele_is_answered_in_ndebele(chat: Chat, s
 def test_switching_to_english_mid_payment_keeps_the_answers(chat: Chat, stack: Stack) -> None:
     payment_in(chat, "sn", ["ndinoda kubhadhara mari yasara", T005, "40"])
     replies = say_all(chat, "English please")
-    assert not not_in(replies, "en"), replies
+    assert_in(replies, "en")
     assert any("utter_language_chosen" in keys_in(reply, "en") for reply in replies), replies
     # The question asked again, in English; the amount given in Shona is kept.
     assert any("utter_ask_payment_channel" in keys_in(reply, "en") for reply in replies), replies
@@ -84,14 +90,14 @@ def test_switching_to_english_mid_payment_keeps_the_answers(chat: Chat, stack: S
 def test_an_english_sentence_mid_payment_switches_from_the_next_reply(chat: Chat) -> None:
     payment_in(chat, "nd", ["ngifuna ukubhadala imali yami esele", T005, "25"])
     replies = say_all(chat, "I would like to use my OneMoney wallet for this one please")
-    assert not not_in(replies, "en"), replies
+    assert_in(replies, "en")
 
 
 def test_ok_a_bare_code_or_a_wallet_name_never_switches_the_language(chat: Chat, stack: Stack) -> None:
     payment_in(chat, "sn", ["ndinoda kubhadhara booking yangu", SLYKER, "20"])
     for neutral in ("ok", "👍", "ecocash"):
         replies = say_all(chat, neutral)
-        assert not not_in(replies, "sn"), (neutral, replies)
+        assert_in(replies, "sn")
     payment_in(chat, "sn", ["0772123456", "hongu", SANDBOX_OTP])
     assert booking_state(stack.store, SLYKER)["paid"] == Decimal("420.00")
 
@@ -104,12 +110,12 @@ def test_a_language_chosen_outright_holds_and_the_menu_offers_the_choice(chat: C
     assert any("utter_language_chosen" in keys_in(reply, "nd") for reply in replies), replies
     assert "nd" in languages_of(say_all(chat, "menu")[0])
     # A short English word is no reason to leave Ndebele.
-    assert not not_in(say_all(chat, "thanks"), "nd")
+    assert_in(say_all(chat, "thanks"), "nd")
 
 
 def test_a_rest_caller_may_pass_the_language_in_metadata(chat: Chat) -> None:
     replies = [reply.get("text") or "" for reply in chat.say("hi", metadata={"language": "sn"})]
-    assert not not_in(replies, "sn"), replies
+    assert_in(replies, "sn")
 
 
 def test_a_language_survives_a_new_session(chat: Chat, stack: Stack) -> None:
@@ -124,4 +130,4 @@ def test_a_language_survives_a_new_session(chat: Chat, stack: Stack) -> None:
     events = stack.tracker(chat.sender)["events"]
     assert [event["event"] for event in events].count("session_started") >= 2
     assert stack.tracker(chat.sender)["slots"]["language"] == "sn"
-    assert not not_in(say_all(chat, "menu"), "sn")
+    assert_in(say_all(chat, "menu"), "sn")
