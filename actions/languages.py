@@ -26,7 +26,8 @@ LANGUAGE_SLOT = "language"
 
 
 @functools.lru_cache(maxsize=1)
-def _phrases() -> Phrases:
+def phrases() -> Phrases:
+    """The catalogues' phrases, read once: at the action server's start (actions/startup_checks.py)."""
     return Phrases(load_all())
 
 
@@ -37,19 +38,19 @@ def conversation_language(tracker: Tracker) -> Language:
 
 def say(tracker: Tracker, key: str, **values: str) -> str:
     """A catalogue phrase in the conversation's language (English where it is not translated)."""
-    return _phrases().say(key, conversation_language(tracker).value, **values)
+    return phrases().say(key, conversation_language(tracker).value, **values)
 
 
 def describe_booking_status(language: Language, status: str) -> str:
     """"fully paid", "yakabhadharwa yese": a booking's status in ``language``."""
     key = f"booking_status_{status}"
-    return _phrases().say(key, language.value) if _phrases().has(key) else status
+    return phrases().say(key, language.value) if phrases().has(key) else status
 
 
 def describe_outcome(language: Language, status: str) -> str:
     """How a settled payment ended, in words in ``language`` (the notice's and the template's ``outcome``)."""
     key = f"outcome_{status}"
-    return _phrases().say(key, language.value) if _phrases().has(key) else ""
+    return phrases().say(key, language.value) if phrases().has(key) else ""
 
 
 def say_wait(tracker: Tracker, wait: timedelta) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from actions.languages import phrases
+from common.catalogue import CatalogueError
 from payments.settings import Settings, UnsafeOmariSetting, load_settings
 
 logger = logging.getLogger(__name__)
@@ -32,3 +34,11 @@ except UnsafeOmariSetting as error:  # the merchant key would go where it must n
     raise SystemExit(f"error: {error}") from error
 except ValueError as error:  # a bad setting: the first payment reports it; say it now too
     logger.error("action server settings: %s", error)
+
+# The reply catalogues, read now rather than from disk inside a customer's turn; a broken one
+# would turn every phrase into an apology, so the server does not start with it.
+try:
+    phrases()
+except (CatalogueError, OSError) as error:
+    logger.error("refusing to start: translations/: %s", error)
+    raise SystemExit(f"error: translations/: {error}") from error

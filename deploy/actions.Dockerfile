@@ -14,6 +14,8 @@ COPY actions /app/actions
 COPY payments /app/payments
 COPY parsing /app/parsing
 COPY common /app/common
+# The reply catalogues: the phrases actions put inside replies (actions/languages.py).
+COPY translations /app/translations
 COPY omari_sandbox /app/omari_sandbox
 USER 1001
 

@@ -105,11 +105,19 @@ def test_action_servers_get_the_shared_stores(compose: Dict) -> None:
         assert environment["RATE_LIMIT_REDIS_URL"].startswith("redis://")
 
 
-@pytest.mark.parametrize("requirements", ["actions-requirements.txt", "rasa-requirements.txt"])
+@pytest.mark.parametrize("requirements", ["actions-requirements.txt", "rasa-requirements.txt",
+                                          "backoffice-requirements.txt"])
 def test_the_images_install_the_tested_versions(requirements: str) -> None:
     tested = pins(REPO / "constraints.txt")
     for name, version in pins(REPO / "deploy" / requirements).items():
         assert tested.get(name) == version, f"{name}=={version} but constraints.txt has {tested.get(name)}"
+
+
+def test_every_image_has_what_the_language_code_reads() -> None:
+    """Rasa's detector and the back office's inbox need lingua; the actions read translations/ at start."""
+    assert "lingua-language-detector" in pins(REPO / "deploy" / "rasa-requirements.txt")
+    assert "lingua-language-detector" in pins(REPO / "deploy" / "backoffice-requirements.txt")
+    assert "COPY translations /app/translations" in (REPO / "deploy" / "actions.Dockerfile").read_text()
 
 
 def test_every_server_with_metrics_runs_the_code_that_serves_them() -> None:
