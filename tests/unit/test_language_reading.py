@@ -6,6 +6,7 @@ or an emoji never does.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, Optional
 
 import pytest
@@ -122,7 +123,8 @@ def test_an_answer_given_before_the_turn_follows_the_language_of_the_message() -
     from rasa_runtime.turns.sender_rate_limit import slow_down_text
     from tests.support.catalogue_replies import languages_of
 
-    responses = yaml.safe_load(open("domain.yml", encoding="utf-8"))["responses"]
+    domain = Path(__file__).resolve().parents[2] / "domain.yml"
+    responses = yaml.safe_load(domain.read_text(encoding="utf-8"))["responses"]
     agent = types.SimpleNamespace(domain=types.SimpleNamespace(responses=responses))
     assert "sn" in languages_of(slow_down_text(agent, "ndinoda kubhadhara mari yangu ndapota"))
     assert "nd" in languages_of(slow_down_text(agent, "ngicela ukubhadala imali yami"))
